@@ -1,0 +1,91 @@
+package dev.zeroinit.init;
+
+import com.google.protobuf.UnsafeByteOperations;
+import dev.zeroinit.onnxio.InvalidModelException;
+import dev.zeroinit.onnxio.ModelWriter;
+import dev.zeroinit.onnxio.TensorSite;
+import dev.zeroinit.onnxio.TensorWalker;
+import dev.zeroinit.onnxio.external.ExternalDataRef;
+import dev.zeroinit.onnxio.proto.Onnx.ModelProto;
+import dev.zeroinit.onnxio.proto.Onnx.StringStringEntryProto;
+import dev.zeroinit.onnxio.proto.Onnx.TensorProto;
+import dev.zeroinit.onnxio.tensor.DataType;
+import dev.zeroinit.onnxio.tensor.SparseValues;
+import dev.zeroinit.onnxio.tensor.TensorCodec;
+import dev.zeroinit.onnxio.tensor.TensorStorage;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Applies a {@link Plan}: every planned tensor gets its ZerO values, in its own data type and where it
+ * kept its values (raw_data, typed fields, or external data, which the writer then places). Tensors
+ * the plan skips, and everything that is not a tensor, stay as they were. Adds the given metadata
+ * entries, replacing earlier ones with the same keys, so re-running on an output does not pile up.
+ */
+public final class Rewriter {
+  private Rewriter() { }
+
+  /** The rewritten model. */
+  public static ModelProto apply(ModelProto model, Plan plan, Map<String, String> metadata)
+      throws InvalidModelException {
+    Map<TensorSite, PlanEntry> bySite = new HashMap<>();
+    for (PlanEntry e : plan.rewritten()) {
+      bySite.put(e.site(), e);
+    }
+    ModelProto rewritten;
+    try {
+      rewritten = TensorWalker.transform(model, (site, t) -> {
+        PlanEntry e = bySite.get(site);
+        return e == null ? t : rewrite(t, e, plan.options().scale());
+      });
+    } catch (InvalidModelException | RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+    return withMetadata(rewritten, metadata);
+  }
+
+  /** The ZerO values of one planned tensor, in the stored tensor's index order. */
+  public static SparseValues storedValues(PlanEntry e, HadamardScale scale) {
+    return e.chain().toStored(WeightValues.of(e.layout(), scale));
+  }
+
+  static TensorProto rewrite(TensorProto t, PlanEntry e, HadamardScale scale)
+      throws InvalidModelException {
+    DataType type = DataType.fromCode(t.getDataType());
+    long count = TensorCodec.elementCount(t);
+    SparseValues values = storedValues(e, scale);
+    if (ExternalDataRef.isExternal(t)) {
+      String location = ExternalDataRef.of(t).location();
+      byte[] raw = TensorCodec.encodeRaw(type, count, values);
+      return ModelWriter.pendingExternal(t.toBuilder(), location, UnsafeByteOperations.unsafeWrap(raw));
+    }
+    TensorStorage storage = TensorCodec.storageOf(t);
+    if (storage == TensorStorage.RAW_DATA || count == 0) {
+      byte[] raw = TensorCodec.encodeRaw(type, count, values);
+      TensorProto.Builder b = t.toBuilder();
+      b.clearRawData();
+      return b.setRawData(UnsafeByteOperations.unsafeWrap(raw)).build();
+    }
+    TensorProto.Builder b = t.toBuilder();
+    TensorCodec.encodeInto(b, type, count, values, TensorStorage.TYPED_FIELDS);
+    return b.build();
+  }
+
+  private static ModelProto withMetadata(ModelProto model, Map<String, String> metadata) {
+    if (metadata.isEmpty()) {
+      return model;
+    }
+    ModelProto.Builder b = model.toBuilder();
+    b.clearMetadataProps();
+    for (StringStringEntryProto e : model.getMetadataPropsList()) {
+      if (!metadata.containsKey(e.getKey())) {
+        b.addMetadataProps(e);
+      }
+    }
+    metadata.forEach((k, v) -> b.addMetadataProps(
+        StringStringEntryProto.newBuilder().setKey(k).setValue(v).build()));
+    return b.build();
+  }
+}

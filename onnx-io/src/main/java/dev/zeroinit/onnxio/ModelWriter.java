@@ -1,0 +1,315 @@
+package dev.zeroinit.onnxio;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.UnsafeByteOperations;
+import dev.zeroinit.onnxio.external.ExternalDataRef;
+import dev.zeroinit.onnxio.external.ExternalDataStore;
+import dev.zeroinit.onnxio.proto.Onnx.ModelProto;
+import dev.zeroinit.onnxio.proto.Onnx.StringStringEntryProto;
+import dev.zeroinit.onnxio.proto.Onnx.TensorProto;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Writes a model atomically: every file (the model and its external data files) is written to a
+ * temp file in the target folder and renamed into place only when all are complete, data files
+ * first, so the target never holds a partial file and never points at missing data. On failure the
+ * temp files are removed and existing files are untouched.
+ *
+ * <p>Tensors may come in three forms: inline ({@code raw_data} or typed fields), external and still
+ * in the source model's files (copied in bounded chunks, never loaded whole), or <em>pending
+ * external</em>: marked EXTERNAL with a location and carrying new bytes in {@code raw_data} (see
+ * {@link #pendingExternal}); the layout decides where each ends up.
+ */
+public final class ModelWriter {
+  /** Leave room under the protobuf limit for everything that is not tensor data. */
+  private static final long INLINE_LIMIT = ModelReader.PROTOBUF_LIMIT - (64L << 20);
+  private static final long ALIGN_FROM = 1L << 20;
+  private static final int ALIGNMENT = 4096;
+
+  private final OnnxModel source;
+  private final Path target;
+  private final WriteOptions options;
+  private final Set<Path> sourceFiles = new HashSet<>();
+  private final List<String> notes = new ArrayList<>();
+
+  private ModelWriter(OnnxModel source, Path target, WriteOptions options) throws IOException {
+    this.source = source;
+    this.target = target.toAbsolutePath().normalize();
+    this.options = options;
+    if (source != null && source.file() != null) {
+      sourceFiles.add(real(source.file()));
+      for (ExternalDataStore.Region r : source.externalRegions().values()) {
+        sourceFiles.add(r.file());
+      }
+    }
+  }
+
+  /**
+   * Marks a tensor as external data at {@code location} whose new content is {@code bytes}; the
+   * writer places it according to the layout (KEEP puts it back into a file of that name).
+   */
+  public static TensorProto pendingExternal(TensorProto.Builder tensor, String location, ByteString bytes) {
+    return tensor.clearExternalData()
+        .addExternalData(entry("location", location))
+        .setDataLocation(TensorProto.DataLocation.EXTERNAL)
+        .setRawData(bytes)
+        .build();
+  }
+
+  /**
+   * Writes {@code model} to {@code target}. {@code source} is the model it was derived from (whose
+   * external data files untouched tensors still point into, and which must not be overwritten unless
+   * in place); null for a model built in memory.
+   */
+  public static WriteResult write(OnnxModel source, ModelProto model, Path target, WriteOptions options)
+      throws IOException, WriteRefusedException, InvalidModelException {
+    return new ModelWriter(source, target, options).run(model);
+  }
+
+  private WriteResult run(ModelProto model)
+      throws IOException, WriteRefusedException, InvalidModelException {
+    Path folder = target.getParent();
+    if (folder == null || !Files.isDirectory(folder)) {
+      throw new java.nio.file.NoSuchFileException(String.valueOf(folder), null,
+          "the output folder does not exist");
+    }
+    checkTarget(target, "output");
+    ExternalDataLayout layout = options.layout();
+    Placement dry = place(model, layout, null);
+    if (dry.inlineBytes > INLINE_LIMIT) {
+      if (layout == ExternalDataLayout.INLINE) {
+        throw new WriteRefusedException("the model holds " + dry.inlineBytes + " bytes of tensor data, "
+            + "more than one ONNX file can (2 GB); use --external-data single");
+      }
+      notes.add("the result is larger than 2 GB inline; its tensors were written as external data ("
+          + "one file) instead of the " + layout.name().toLowerCase() + " layout");
+      layout = ExternalDataLayout.SINGLE;
+      dry = place(model, layout, null);
+    }
+    for (Path dataFile : dry.files.keySet()) {
+      checkTarget(dataFile, "external data file");
+    }
+    Map<Path, Path> temps = new LinkedHashMap<>();
+    Map<Path, FileChannel> channels = new LinkedHashMap<>();
+    Path modelTmp = null;
+    boolean done = false;
+    try {
+      for (Path dataFile : dry.files.keySet()) {
+        Files.createDirectories(dataFile.getParent());
+        Path tmp = TempFiles.beside(dataFile);
+        temps.put(dataFile, tmp);
+        channels.put(dataFile, FileChannel.open(tmp, StandardOpenOption.WRITE));
+      }
+      Placement real = place(model, layout, channels);
+      modelTmp = TempFiles.beside(target);
+      long modelBytes;
+      try (FileChannel out = FileChannel.open(modelTmp, StandardOpenOption.WRITE)) {
+        OutputStream os = Channels.newOutputStream(out);
+        CodedOutputStream cos = CodedOutputStream.newInstance(os, 1 << 20);
+        real.model.writeTo(cos);
+        cos.flush();
+        modelBytes = out.position();
+        if (options.durable()) {
+          out.force(true);
+        }
+      }
+      long dataBytes = 0;
+      for (FileChannel ch : channels.values()) {
+        dataBytes += ch.position();
+        if (options.durable()) {
+          ch.force(true);
+        }
+        ch.close();
+      }
+      for (Map.Entry<Path, Path> e : temps.entrySet()) {
+        Files.move(e.getValue(), e.getKey(), StandardCopyOption.ATOMIC_MOVE,
+            StandardCopyOption.REPLACE_EXISTING);
+        TempFiles.released(e.getValue());
+      }
+      Files.move(modelTmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      TempFiles.released(modelTmp);
+      done = true;
+      return new WriteResult(target, List.copyOf(temps.keySet()), modelBytes + dataBytes, layout,
+          List.copyOf(notes));
+    } finally {
+      if (!done) {
+        for (FileChannel ch : channels.values()) {
+          try {
+            ch.close();
+          } catch (IOException ignored) {
+            // cleanup continues
+          }
+        }
+        for (Path tmp : temps.values()) {
+          TempFiles.discard(tmp);
+        }
+        if (modelTmp != null) {
+          TempFiles.discard(modelTmp);
+        }
+      }
+    }
+  }
+
+  private void checkTarget(Path path, String what) throws WriteRefusedException, IOException {
+    boolean exists = Files.exists(path);
+    if (exists && Files.isDirectory(path)) {
+      throw new WriteRefusedException("the " + what + " " + path + " is a folder");
+    }
+    if (exists && sourceFiles.contains(real(path)) && !options.inPlace()) {
+      throw new WriteRefusedException("the " + what + " " + path
+          + " is the input or one of its data files; use --in-place to replace the input");
+    }
+    if (exists && !options.overwrite() && !options.inPlace()) {
+      throw new WriteRefusedException("the " + what + " " + path + " exists; use --force to replace it");
+    }
+  }
+
+  /** The outcome of deciding (and, with channels, writing) where every tensor goes. */
+  private static final class Placement {
+    ModelProto model;
+    long inlineBytes;
+    final Map<Path, String> files = new LinkedHashMap<>();
+  }
+
+  private Placement place(ModelProto model, ExternalDataLayout layout, Map<Path, FileChannel> channels)
+      throws IOException, InvalidModelException {
+    Placement p = new Placement();
+    Map<String, Path> locationFiles = new LinkedHashMap<>();
+    try {
+      p.model = TensorWalker.transform(model, (site, t) -> {
+        boolean external = ExternalDataRef.isExternal(t);
+        boolean pending = external && t.hasRawData();
+        long bytes = external && !pending ? sourceRegion(site).length() : t.getRawData().size();
+        boolean hasRaw = external || t.hasRawData();
+        String destination = null;
+        if (hasRaw) {
+          switch (layout) {
+            case INLINE -> destination = null;
+            case SINGLE -> destination = bytes >= options.externalThreshold()
+                ? target.getFileName() + ".data" : null;
+            case KEEP -> destination = external ? ExternalDataRef.of(t).location() : null;
+            default -> throw new IllegalStateException(layout.name());
+          }
+        }
+        if (destination == null) {
+          p.inlineBytes += hasRaw ? bytes : t.getSerializedSize();
+          return external && channels != null ? inline(t, site, pending) : t;
+        }
+        Path file = locationFiles.get(destination);
+        if (file == null) {
+          file = dataFileFor(destination);
+          locationFiles.put(destination, file);
+          p.files.put(file, target.getParent().relativize(file).toString().replace('\\', '/'));
+        }
+        if (channels == null) {
+          return t;
+        }
+        return writeExternal(t, site, pending, external, channels.get(file), p.files.get(file));
+      });
+    } catch (IOException | InvalidModelException | RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+    return p;
+  }
+
+  /** The output file for a location; renamed when it would replace one of the input's files. */
+  private Path dataFileFor(String location) throws IOException {
+    Path preferred = target.getParent().resolve(location).normalize();
+    if (!preferred.startsWith(target.getParent())) {
+      preferred = target.getParent().resolve(Path.of(location).getFileName().toString());
+    }
+    if (options.inPlace() || !sourceFiles.contains(real(preferred))) {
+      return preferred;
+    }
+    String base = target.getFileName() + "." + location.replace('/', '_').replace('\\', '_');
+    Path candidate = target.getParent().resolve(base);
+    for (int i = 1; sourceFiles.contains(real(candidate)); i++) {
+      candidate = target.getParent().resolve(base + "." + i);
+    }
+    notes.add("external data '" + location + "' written as '" + candidate.getFileName()
+        + "' so the input's file is not replaced");
+    return candidate;
+  }
+
+  private ExternalDataStore.Region sourceRegion(TensorSite site) throws IOException {
+    ExternalDataStore.Region r = source == null ? null : source.externalRegions().get(site);
+    if (r == null) {
+      throw new IOException("external data of " + site.describe() + " has no checked source region");
+    }
+    return r;
+  }
+
+  private TensorProto inline(TensorProto t, TensorSite site, boolean pending) throws IOException {
+    ByteString bytes = pending ? t.getRawData()
+        : UnsafeByteOperations.unsafeWrap(source.externalData().map(sourceRegion(site)));
+    return t.toBuilder().clearExternalData().clearDataLocation().setRawData(bytes).build();
+  }
+
+  private TensorProto writeExternal(TensorProto t, TensorSite site, boolean pending, boolean external,
+      FileChannel out, String location) throws IOException {
+    long length;
+    if (external && !pending) {
+      ExternalDataStore.Region r = sourceRegion(site);
+      pad(out, r.length());
+      long offset = out.position();
+      source.externalData().copy(r, out);
+      length = r.length();
+      return externalTensor(t, location, offset, length);
+    }
+    ByteString bytes = t.getRawData();
+    pad(out, bytes.size());
+    long offset = out.position();
+    for (ByteBuffer b : bytes.asReadOnlyByteBufferList()) {
+      while (b.hasRemaining()) {
+        out.write(b);
+      }
+    }
+    return externalTensor(t, location, offset, bytes.size());
+  }
+
+  private static void pad(FileChannel out, long nextLength) throws IOException {
+    long pos = out.position();
+    if (nextLength >= ALIGN_FROM && pos % ALIGNMENT != 0) {
+      ByteBuffer zeros = ByteBuffer.allocate((int) (ALIGNMENT - pos % ALIGNMENT));
+      while (zeros.hasRemaining()) {
+        out.write(zeros);
+      }
+    }
+  }
+
+  private static TensorProto externalTensor(TensorProto t, String location, long offset, long length) {
+    return t.toBuilder()
+        .clearRawData()
+        .clearExternalData()
+        .addExternalData(entry("location", location))
+        .addExternalData(entry("offset", Long.toString(offset)))
+        .addExternalData(entry("length", Long.toString(length)))
+        .setDataLocation(TensorProto.DataLocation.EXTERNAL)
+        .build();
+  }
+
+  private static StringStringEntryProto entry(String k, String v) {
+    return StringStringEntryProto.newBuilder().setKey(k).setValue(v).build();
+  }
+
+  private static Path real(Path p) throws IOException {
+    return Files.exists(p) ? p.toRealPath() : p.toAbsolutePath().normalize();
+  }
+}

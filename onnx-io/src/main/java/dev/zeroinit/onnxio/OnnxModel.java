@@ -1,0 +1,92 @@
+package dev.zeroinit.onnxio;
+
+import dev.zeroinit.onnxio.external.ExternalDataRef;
+import dev.zeroinit.onnxio.external.ExternalDataStore;
+import dev.zeroinit.onnxio.proto.Onnx.ModelProto;
+import dev.zeroinit.onnxio.proto.Onnx.TensorProto;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * A model read from disk: its parsed {@link ModelProto} (tensor bytes alias the mapped file, nothing is
+ * copied), the file it came from, and the store that reads its external data on demand. Close it to
+ * release the external data files.
+ */
+public final class OnnxModel implements AutoCloseable {
+  private final Path file;
+  private final long fileSize;
+  private final ModelProto proto;
+  private final ExternalDataStore externalData;
+  private final Map<TensorSite, ExternalDataStore.Region> externalRegions;
+
+  OnnxModel(Path file, long fileSize, ModelProto proto, ExternalDataStore externalData,
+      Map<TensorSite, ExternalDataStore.Region> externalRegions) {
+    this.file = file;
+    this.fileSize = fileSize;
+    this.proto = proto;
+    this.externalData = externalData;
+    this.externalRegions = externalRegions;
+  }
+
+  /** Reads and checks a model; see {@link ModelReader#read(Path)}. */
+  public static OnnxModel read(Path file) throws InvalidModelException, IOException {
+    return ModelReader.read(file);
+  }
+
+  /** Wraps a model built in memory (no file, no external data). */
+  public static OnnxModel inMemory(ModelProto proto) {
+    return new OnnxModel(null, proto.getSerializedSize(), proto,
+        new ExternalDataStore(Path.of(".")), Map.of());
+  }
+
+  /** The model file, absolute; null for an in-memory model. */
+  public Path file() {
+    return file;
+  }
+
+  /** Size of the model file in bytes (without external data). */
+  public long fileSize() {
+    return fileSize;
+  }
+
+  public ModelProto proto() {
+    return proto;
+  }
+
+  /** Reads this model's external data; the writer copies untouched tensors through it. */
+  public ExternalDataStore externalData() {
+    return externalData;
+  }
+
+  /** The checked data regions of every external tensor, by site. */
+  public Map<TensorSite, ExternalDataStore.Region> externalRegions() {
+    return externalRegions;
+  }
+
+  /** Total bytes held in external data files. */
+  public long externalBytes() {
+    return externalRegions.values().stream().mapToLong(ExternalDataStore.Region::length).sum();
+  }
+
+  /**
+   * The raw little-endian bytes of a tensor at {@code site}: its raw_data, or its mapped external
+   * region; null when the values sit in typed fields.
+   */
+  public ByteBuffer rawBytes(TensorSite site, TensorProto tensor) throws IOException {
+    if (ExternalDataRef.isExternal(tensor)) {
+      ExternalDataStore.Region region = externalRegions.get(site);
+      if (region == null) {
+        throw new IOException("no checked external data region for " + site.describe());
+      }
+      return externalData.map(region);
+    }
+    return tensor.hasRawData() ? tensor.getRawData().asReadOnlyByteBuffer() : null;
+  }
+
+  @Override
+  public void close() throws IOException {
+    externalData.close();
+  }
+}
