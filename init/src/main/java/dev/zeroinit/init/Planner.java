@@ -408,7 +408,9 @@ public final class Planner {
     }
     List<String> consumers = new ArrayList<>();
     for (Usage u : group) {
-      String c = u.consumer().opType() + " '" + u.consumer().label() + "'";
+      String graph = u.consumer().graph().id();
+      String c = u.consumer().opType() + " '" + u.consumer().label() + "'"
+          + (graph.equals(dev.zeroinit.onnxio.TensorWalker.MAIN_GRAPH) ? "" : " in " + graph);
       if (!consumers.contains(c)) {
         consumers.add(c);
       }
