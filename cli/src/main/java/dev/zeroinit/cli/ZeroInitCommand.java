@@ -34,9 +34,10 @@ import picocli.CommandLine.Spec;
     usageHelpAutoWidth = true,
     subcommands = {ModelsCommand.class},
     description = {
-        "Gives an ONNX model a deterministic ZerO initialization (Zhao, Schaefer, Anandkumar, TMLR 2022):",
-        "the weights of every Gemm, MatMul, Conv and ConvTranspose become identities, partial identities",
-        "or scaled Hadamard blocks, biases become zero, normalisation layers get fresh values.",
+        "Gives an ONNX model a deterministic ZerO initialization (Zhao, Schaefer, Anandkumar, TMLR 2022): "
+            + "the weights of every Gemm, MatMul, Conv and ConvTranspose become identities, partial "
+            + "identities or scaled Hadamard blocks, biases become zero, normalisation layers get fresh "
+            + "values. The input is never modified; the output is written atomically.",
         ""},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {

@@ -1,6 +1,5 @@
 package dev.zeroinit.init;
 
-import com.google.protobuf.UnsafeByteOperations;
 import dev.zeroinit.onnxio.InvalidModelException;
 import dev.zeroinit.onnxio.ModelWriter;
 import dev.zeroinit.onnxio.TensorSite;
@@ -10,6 +9,7 @@ import dev.zeroinit.onnxio.proto.Onnx.ModelProto;
 import dev.zeroinit.onnxio.proto.Onnx.StringStringEntryProto;
 import dev.zeroinit.onnxio.proto.Onnx.TensorProto;
 import dev.zeroinit.onnxio.tensor.DataType;
+import dev.zeroinit.onnxio.tensor.SparseByteString;
 import dev.zeroinit.onnxio.tensor.SparseValues;
 import dev.zeroinit.onnxio.tensor.TensorCodec;
 import dev.zeroinit.onnxio.tensor.TensorStorage;
@@ -57,16 +57,11 @@ public final class Rewriter {
     long count = TensorCodec.elementCount(t);
     SparseValues values = storedValues(e, scale);
     if (ExternalDataRef.isExternal(t)) {
-      String location = ExternalDataRef.of(t).location();
-      byte[] raw = TensorCodec.encodeRaw(type, count, values);
-      return ModelWriter.pendingExternal(t.toBuilder(), location, UnsafeByteOperations.unsafeWrap(raw));
+      return ModelWriter.pendingExternal(t, SparseByteString.encode(type, count, values));
     }
     TensorStorage storage = TensorCodec.storageOf(t);
     if (storage == TensorStorage.RAW_DATA || count == 0) {
-      byte[] raw = TensorCodec.encodeRaw(type, count, values);
-      TensorProto.Builder b = t.toBuilder();
-      b.clearRawData();
-      return b.setRawData(UnsafeByteOperations.unsafeWrap(raw)).build();
+      return t.toBuilder().setRawData(SparseByteString.encode(type, count, values)).build();
     }
     TensorProto.Builder b = t.toBuilder();
     TensorCodec.encodeInto(b, type, count, values, TensorStorage.TYPED_FIELDS);

@@ -20,14 +20,17 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Reads an ONNX model file. The file is memory-mapped and parsed with aliasing, so tensor bytes are
- * never copied on the way in; external data is checked (location confined to the model's folder,
- * region inside its file, length matching the tensor) but not read.
+ * Reads an ONNX model file. The file is memory-mapped; large initializer data is left in the file and
+ * referenced (see {@link InlineDataIndex}), so reading costs memory for the graph, not the weights.
+ * External data is checked (location confined to the model's folder, region inside its file, length
+ * matching the tensor) but not read.
  */
 public final class ModelReader {
   /** Protobuf cannot address more; ONNX files above it must use external data. */
   public static final long PROTOBUF_LIMIT = Integer.MAX_VALUE;
   private static final int RECURSION_LIMIT = 256;
+  /** Initializers with at least this many bytes of raw_data are read lazily (see InlineDataIndex). */
+  private static final long LAZY_THRESHOLD = 4096;
 
   private ModelReader() { }
 
@@ -55,7 +58,8 @@ public final class ModelReader {
             + "exceed 2 GB (larger models keep their weights in external data)");
       }
       MappedByteBuffer mapped = ch.map(FileChannel.MapMode.READ_ONLY, 0, size);
-      proto = parse(path, mapped);
+      byte[] stripped = InlineDataIndex.strip(mapped, file.getFileName().toString(), LAZY_THRESHOLD);
+      proto = parse(path, stripped != null ? java.nio.ByteBuffer.wrap(stripped) : mapped);
     } catch (AccessDeniedException e) {
       throw new InvalidModelException(path, "cannot be read (permission denied)");
     } catch (NoSuchFileException e) {

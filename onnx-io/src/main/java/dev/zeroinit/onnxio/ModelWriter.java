@@ -2,7 +2,6 @@ package dev.zeroinit.onnxio;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedOutputStream;
-import com.google.protobuf.UnsafeByteOperations;
 import dev.zeroinit.onnxio.external.ExternalDataRef;
 import dev.zeroinit.onnxio.external.ExternalDataStore;
 import dev.zeroinit.onnxio.proto.Onnx.ModelProto;
@@ -60,15 +59,17 @@ public final class ModelWriter {
   }
 
   /**
-   * Marks a tensor as external data at {@code location} whose new content is {@code bytes}; the
-   * writer places it according to the layout (KEEP puts it back into a file of that name).
+   * Gives an external tensor (or one the reader left in the model file) new content; the writer
+   * places it according to the layout (KEEP puts it back where the input had it).
    */
-  public static TensorProto pendingExternal(TensorProto.Builder tensor, String location, ByteString bytes) {
-    return tensor.clearExternalData()
-        .addExternalData(entry("location", location))
-        .setDataLocation(TensorProto.DataLocation.EXTERNAL)
-        .setRawData(bytes)
-        .build();
+  public static TensorProto pendingExternal(TensorProto original, ByteString bytes) {
+    TensorProto.Builder b = original.toBuilder().clearExternalData();
+    for (StringStringEntryProto e : original.getExternalDataList()) {
+      if (e.getKey().equals("location") || e.getKey().equals(InlineDataIndex.MARKER_KEY)) {
+        b.addExternalData(e);
+      }
+    }
+    return b.setDataLocation(TensorProto.DataLocation.EXTERNAL).setRawData(bytes).build();
   }
 
   /**
@@ -202,7 +203,8 @@ public final class ModelWriter {
             case INLINE -> destination = null;
             case SINGLE -> destination = bytes >= options.externalThreshold()
                 ? target.getFileName() + ".data" : null;
-            case KEEP -> destination = external ? ExternalDataRef.of(t).location() : null;
+            case KEEP -> destination = external && !InlineDataIndex.isMarked(t)
+                ? ExternalDataRef.of(t).location() : null;
             default -> throw new IllegalStateException(layout.name());
           }
         }
@@ -258,7 +260,7 @@ public final class ModelWriter {
 
   private TensorProto inline(TensorProto t, TensorSite site, boolean pending) throws IOException {
     ByteString bytes = pending ? t.getRawData()
-        : UnsafeByteOperations.unsafeWrap(source.externalData().map(sourceRegion(site)));
+        : ByteString.copyFrom(source.externalData().map(sourceRegion(site)));
     return t.toBuilder().clearExternalData().clearDataLocation().setRawData(bytes).build();
   }
 

@@ -41,6 +41,32 @@ public final class OnnxModel implements AutoCloseable {
         new ExternalDataStore(Path.of(".")), Map.of());
   }
 
+  /**
+   * The model with every tensor's data in the proto itself: tensors that {@link #proto()} keeps as
+   * references into the model file are read back inline. Costs memory for all inline weights; use it
+   * where a complete ModelProto is needed (for example to hand the model to a runtime as bytes).
+   */
+  public ModelProto materializedProto() throws IOException {
+    try {
+      return TensorWalker.transform(proto, (site, t) -> {
+        if (!InlineDataIndex.isMarked(t)) {
+          return t;
+        }
+        return t.toBuilder().clearExternalData().clearDataLocation()
+            .setRawData(com.google.protobuf.ByteString.copyFrom(rawBytes(site, t))).build();
+      });
+    } catch (IOException | RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** True when the tensor's bytes are inline in the model file but read lazily (see {@link #proto()}). */
+  public static boolean isInlineInFile(TensorProto t) {
+    return InlineDataIndex.isMarked(t);
+  }
+
   /** The model file, absolute; null for an in-memory model. */
   public Path file() {
     return file;
@@ -51,6 +77,11 @@ public final class OnnxModel implements AutoCloseable {
     return fileSize;
   }
 
+  /**
+   * The parsed model. Large initializers that are inline in the file appear here as external data
+   * referring to the model file itself, marked with {@code dev.zeroinit.inline}; read their values with
+   * {@link #rawBytes}. The writer restores them, so they never show in an output.
+   */
   public ModelProto proto() {
     return proto;
   }

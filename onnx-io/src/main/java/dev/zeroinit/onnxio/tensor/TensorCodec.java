@@ -182,6 +182,17 @@ public final class TensorCodec {
     }
   }
 
+  /** Writes one value of {@code type} little-endian at byte {@code offset} of {@code out}. */
+  static void putLittleEndian(byte[] out, int offset, DataType type, double v) {
+    switch (type) {
+      case FLOAT -> FLOATS.set(out, offset, (float) v);
+      case DOUBLE -> DOUBLES.set(out, offset, v);
+      case FLOAT16 -> SHORTS.set(out, offset, Float16.fromDouble(v));
+      case BFLOAT16 -> SHORTS.set(out, offset, BFloat16.fromDouble(v));
+      default -> throw new IllegalArgumentException("cannot encode " + type.onnxName());
+    }
+  }
+
   private static int offset(long index, long count, int width) {
     if (index < 0 || index >= count) {
       throw new IllegalArgumentException("index " + index + " outside a tensor of " + count + " elements");
