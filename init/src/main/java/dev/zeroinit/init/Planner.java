@@ -9,6 +9,7 @@ import dev.zeroinit.onnxio.graph.Use;
 import dev.zeroinit.onnxio.proto.Onnx.ModelProto;
 import dev.zeroinit.onnxio.proto.Onnx.TensorProto;
 import dev.zeroinit.onnxio.tensor.DataType;
+import dev.zeroinit.onnxio.tensor.TensorCodec;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -398,6 +399,7 @@ public final class Planner {
       }
     }
     if (reason == null) {
+      TensorCodec.checkLength(t); // a tensor whose data contradicts its dims is an invalid model
       reason = disagreement(group);
     }
     if (reason == null) {

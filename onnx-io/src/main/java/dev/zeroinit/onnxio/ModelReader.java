@@ -118,7 +118,12 @@ public final class ModelReader {
             throw new InvalidModelException("tensor '" + t.getName() + "': its dims describe more "
                 + "bytes than a file can hold");
           }
-          regions.put(site, store.region(t.getName(), ref, expected));
+          if (regions.put(site, store.region(t.getName(), ref, expected)) != null) {
+            // one region per site: a second tensor there would be read and written with the other's data
+            throw new InvalidModelException(site.describe() + " holds more than one external tensor "
+                + "(a repeated initializer name, or several parts of one sparse tensor or attribute); "
+                + "their external data cannot be told apart");
+          }
         }
       });
     } catch (InvalidModelException | IOException | RuntimeException e) {

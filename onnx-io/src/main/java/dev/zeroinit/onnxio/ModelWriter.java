@@ -62,10 +62,17 @@ public final class ModelWriter {
    * Gives an external tensor (or one the reader left in the model file) new content; the writer
    * places it according to the layout (KEEP puts it back where the input had it).
    */
-  public static TensorProto pendingExternal(TensorProto original, ByteString bytes) {
-    TensorProto.Builder b = original.toBuilder().clearExternalData();
+  public static TensorProto pendingExternal(TensorProto original, ByteString bytes)
+      throws InvalidModelException {
+    return pendingExternal(original, ExternalDataRef.of(original).location(), bytes);
+  }
+
+  /** As {@link #pendingExternal(TensorProto, ByteString)}, at an explicit location. */
+  public static TensorProto pendingExternal(TensorProto original, String location, ByteString bytes) {
+    TensorProto.Builder b =
+        original.toBuilder().clearExternalData().addExternalData(entry("location", location));
     for (StringStringEntryProto e : original.getExternalDataList()) {
-      if (e.getKey().equals("location") || e.getKey().equals(InlineDataIndex.MARKER_KEY)) {
+      if (e.getKey().equals(InlineDataIndex.MARKER_KEY)) {
         b.addExternalData(e);
       }
     }
@@ -214,7 +221,7 @@ public final class ModelWriter {
         }
         Path file = locationFiles.get(destination);
         if (file == null) {
-          file = dataFileFor(destination);
+          file = dataFileFor(destination, channels != null);
           locationFiles.put(destination, file);
           p.files.put(file, target.getParent().relativize(file).toString().replace('\\', '/'));
         }
@@ -231,8 +238,12 @@ public final class ModelWriter {
     return p;
   }
 
-  /** The output file for a location; renamed when it would replace one of the input's files. */
-  private Path dataFileFor(String location) throws IOException {
+  /**
+   * The output file for a location; renamed when it would replace one of the input's files. The
+   * rename is noted only when {@code note} is set (the writing pass), so the dry passes that decide
+   * the layout do not repeat the note, nor leave one for a layout that was not used.
+   */
+  private Path dataFileFor(String location, boolean note) throws IOException {
     Path preferred = target.getParent().resolve(location).normalize();
     if (!preferred.startsWith(target.getParent())) {
       preferred = target.getParent().resolve(Path.of(location).getFileName().toString());
@@ -245,13 +256,15 @@ public final class ModelWriter {
     for (int i = 1; sourceFiles.contains(real(candidate)); i++) {
       candidate = target.getParent().resolve(base + "." + i);
     }
-    notes.add("external data '" + location + "' written as '" + candidate.getFileName()
-        + "' so the input's file is not replaced");
+    if (note) {
+      notes.add("external data '" + location + "' written as '" + candidate.getFileName()
+          + "' so the input's file is not replaced");
+    }
     return candidate;
   }
 
   private ExternalDataStore.Region sourceRegion(TensorSite site) throws IOException {
-    ExternalDataStore.Region r = source == null ? null : source.externalRegions().get(site);
+    ExternalDataStore.Region r = source == null ? null : source.dataRegion(site);
     if (r == null) {
       throw new IOException("external data of " + site.describe() + " has no checked source region");
     }

@@ -19,7 +19,8 @@ public final class OnnxModel implements AutoCloseable {
   private final long fileSize;
   private final ModelProto proto;
   private final ExternalDataStore externalData;
-  private final Map<TensorSite, ExternalDataStore.Region> externalRegions;
+  private final Map<TensorSite, ExternalDataStore.Region> regions;
+  private final Path realFile;
 
   OnnxModel(Path file, long fileSize, ModelProto proto, ExternalDataStore externalData,
       Map<TensorSite, ExternalDataStore.Region> externalRegions) {
@@ -27,7 +28,16 @@ public final class OnnxModel implements AutoCloseable {
     this.fileSize = fileSize;
     this.proto = proto;
     this.externalData = externalData;
-    this.externalRegions = externalRegions;
+    this.regions = externalRegions;
+    Path real = null;
+    if (file != null) {
+      try {
+        real = file.toRealPath();
+      } catch (IOException e) {
+        real = file;
+      }
+    }
+    this.realFile = real;
   }
 
   /** Reads and checks a model; see {@link ModelReader#read(Path)}. */
@@ -91,14 +101,28 @@ public final class OnnxModel implements AutoCloseable {
     return externalData;
   }
 
-  /** The checked data regions of every external tensor, by site. */
+  /**
+   * The checked data regions of every tensor stored in an external data file, by site (not counting
+   * the large inline tensors {@link #proto()} reads lazily from the model file itself).
+   */
   public Map<TensorSite, ExternalDataStore.Region> externalRegions() {
-    return externalRegions;
+    Map<TensorSite, ExternalDataStore.Region> external = new java.util.LinkedHashMap<>();
+    regions.forEach((site, region) -> {
+      if (file == null || !region.file().equals(realFile)) {
+        external.put(site, region);
+      }
+    });
+    return external;
+  }
+
+  /** The checked region of the tensor at {@code site} whose bytes are not in the proto, or null. */
+  public ExternalDataStore.Region dataRegion(TensorSite site) {
+    return regions.get(site);
   }
 
   /** Total bytes held in external data files. */
   public long externalBytes() {
-    return externalRegions.values().stream().mapToLong(ExternalDataStore.Region::length).sum();
+    return externalRegions().values().stream().mapToLong(ExternalDataStore.Region::length).sum();
   }
 
   /**
@@ -107,7 +131,7 @@ public final class OnnxModel implements AutoCloseable {
    */
   public ByteBuffer rawBytes(TensorSite site, TensorProto tensor) throws IOException {
     if (ExternalDataRef.isExternal(tensor)) {
-      ExternalDataStore.Region region = externalRegions.get(site);
+      ExternalDataStore.Region region = regions.get(site);
       if (region == null) {
         throw new IOException("no checked external data region for " + site.describe());
       }

@@ -144,10 +144,11 @@ public final class TensorWalker {
     for (int a = 0; a < attrs.size(); a++) {
       AttributeProto attr = attrs.get(a);
       AttributeProto.Builder ab = null;
+      String attrLabel = label + "." + attr.getName();
       if (attr.hasT()) {
         TensorSite site = isConstant && attr.getName().equals("value")
             ? TensorSite.constant(graphId, index, label)
-            : new TensorSite(graphId, TensorSite.Kind.NODE_ATTRIBUTE, index, label);
+            : new TensorSite(graphId, TensorSite.Kind.NODE_ATTRIBUTE, index, attrLabel);
         TensorProto nt = transform.apply(site, attr.getT());
         if (nt != attr.getT()) {
           ab = attr.toBuilder().setT(nt);
@@ -156,20 +157,20 @@ public final class TensorWalker {
       for (int i = 0; i < attr.getTensorsCount(); i++) {
         TensorProto t = attr.getTensors(i);
         TensorProto nt = transform.apply(
-            new TensorSite(graphId, TensorSite.Kind.NODE_ATTRIBUTE, index, label), t);
+            new TensorSite(graphId, TensorSite.Kind.NODE_ATTRIBUTE, index, attrLabel + "[" + i + "]"), t);
         if (nt != t) {
           ab = (ab == null ? attr.toBuilder() : ab).setTensors(i, nt);
         }
       }
       if (attr.hasSparseTensor()) {
-        SparseTensorProto ns = sparse(attr.getSparseTensor(), graphId, index, label);
+        SparseTensorProto ns = sparse(attr.getSparseTensor(), graphId, index, attrLabel);
         if (ns != attr.getSparseTensor()) {
           ab = (ab == null ? attr.toBuilder() : ab).setSparseTensor(ns);
         }
       }
       for (int i = 0; i < attr.getSparseTensorsCount(); i++) {
         SparseTensorProto s = attr.getSparseTensors(i);
-        SparseTensorProto ns = sparse(s, graphId, index, label);
+        SparseTensorProto ns = sparse(s, graphId, index, attrLabel + "[" + i + "]");
         if (ns != s) {
           ab = (ab == null ? attr.toBuilder() : ab).setSparseTensors(i, ns);
         }
@@ -197,14 +198,15 @@ public final class TensorWalker {
   private SparseTensorProto sparse(SparseTensorProto s, String graphId, int nodeIndex, String name)
       throws Exception {
     SparseTensorProto.Builder b = null;
-    TensorSite site = new TensorSite(graphId, TensorSite.Kind.SPARSE_PART, nodeIndex, name);
     if (s.hasValues()) {
+      TensorSite site = new TensorSite(graphId, TensorSite.Kind.SPARSE_PART, nodeIndex, name + "#values");
       TensorProto nt = transform.apply(site, s.getValues());
       if (nt != s.getValues()) {
         b = s.toBuilder().setValues(nt);
       }
     }
     if (s.hasIndices()) {
+      TensorSite site = new TensorSite(graphId, TensorSite.Kind.SPARSE_PART, nodeIndex, name + "#indices");
       TensorProto nt = transform.apply(site, s.getIndices());
       if (nt != s.getIndices()) {
         b = (b == null ? s.toBuilder() : b).setIndices(nt);

@@ -104,7 +104,8 @@ public final class ExternalDataStore implements AutoCloseable {
     Path file = resolve(ref.location());
     long size = channel(file).size();
     long length = ref.length() < 0 ? size - ref.offset() : ref.length();
-    if (ref.offset() > size || length < 0 || ref.offset() + length > size) {
+    // offset <= size first, so size - offset cannot overflow (offset + length could)
+    if (ref.offset() > size || length < 0 || length > size - ref.offset()) {
       throw new InvalidModelException("tensor '" + tensorName + "': external data offset "
           + ref.offset() + " + length " + length + " lies beyond the end of '" + ref.location()
           + "' (" + size + " bytes)");

@@ -85,6 +85,16 @@ public final class TensorCodec {
     return TensorSource.elementCount(t);
   }
 
+  /**
+   * Checks that a FLOAT, FLOAT16, BFLOAT16 or DOUBLE tensor holds exactly as many values as its dims
+   * say, without reading them; external tensors are checked by the reader against their files.
+   */
+  public static void checkLength(Onnx.TensorProto t) throws InvalidModelException {
+    if (t.getDataLocation() != Onnx.TensorProto.DataLocation.EXTERNAL) {
+      TensorSource.of(t, null);
+    }
+  }
+
   /** The exact values of a FLOAT, FLOAT16, BFLOAT16 or DOUBLE tensor held in the proto. */
   public static double[] decode(Onnx.TensorProto t) throws InvalidModelException {
     return decode(t, null);
