@@ -32,6 +32,7 @@ final class PlanReport {
     summary.put("bytesRewritten", plan.bytesRewritten());
     summary.put("countsByRule", plan.countsByRule());
     summary.put("hadamardScale", plan.options().scale().optionName());
+    summary.put("residualBlocks", plan.blocks().size());
     root.put("summary", summary);
     List<Map<String, Object>> entries = new ArrayList<>();
     for (PlanEntry e : plan.entries()) {
@@ -63,6 +64,19 @@ final class PlanReport {
       entries.add(m);
     }
     root.put("entries", entries);
+    List<Map<String, Object>> blocks = new ArrayList<>();
+    for (var b : plan.blocks()) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("id", b.id());
+      m.put("graph", b.graph());
+      m.put("add", b.add());
+      m.put("branchLayers", b.branchLayers());
+      m.put("branchEnd", b.branchEnd());
+      m.put("skip", b.skip());
+      m.put("zeroed", b.zeroed());
+      blocks.add(m);
+    }
+    root.put("residualBlocks", blocks);
     if (result.written() != null) {
       Map<String, Object> w = new LinkedHashMap<>();
       w.put("model", result.written().model().toString());

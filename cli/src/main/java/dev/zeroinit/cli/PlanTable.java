@@ -39,6 +39,17 @@ final class PlanTable {
       }
       out.append(line.toString().stripTrailing()).append('\n');
     }
+    if (!plan.blocks().isEmpty()) {
+      out.append('\n').append(plan.blocks().size()).append(" residual blocks:\n");
+      for (var b : plan.blocks()) {
+        out.append("  #").append(b.id()).append("  ").append(b.add()).append(": branch ")
+            .append(b.branchLayers().size()).append(" layer").append(b.branchLayers().size() == 1 ? "" : "s")
+            .append(", ends at ").append(b.branchEnd()).append(b.zeroed() ? " (zeroed)" : "")
+            .append("; skip ").append(b.skip())
+            .append(b.graph().equals("graph") ? "" : "; in " + b.graph()).append('\n');
+      }
+      out.append('\n');
+    }
     out.append(summary(plan)).append('\n');
     return out.toString();
   }
@@ -53,8 +64,11 @@ final class PlanTable {
       }
     });
     int skipped = counts.getOrDefault("skipped", 0);
+    long zeroed = plan.blocks().stream().filter(b -> b.zeroed()).count();
     return plan.rewritten().size() + " tensors rewritten (" + Sizes.human(plan.bytesRewritten()) + ")"
-        + (parts.isEmpty() ? "" : ": " + String.join(", ", parts)) + "; " + skipped + " skipped";
+        + (parts.isEmpty() ? "" : ": " + String.join(", ", parts)) + "; " + skipped + " skipped"
+        + (plan.blocks().isEmpty() ? "" : "; " + plan.blocks().size() + " residual blocks"
+            + (zeroed > 0 ? " (branch ends zeroed)" : ""));
   }
 
   static String shape(long[] dims) {

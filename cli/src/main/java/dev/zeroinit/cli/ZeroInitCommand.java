@@ -3,6 +3,7 @@ package dev.zeroinit.cli;
 import dev.zeroinit.init.HadamardScale;
 import dev.zeroinit.init.NormMode;
 import dev.zeroinit.init.PlanOptions;
+import dev.zeroinit.init.ResidualMode;
 import dev.zeroinit.init.RewriteJob;
 import dev.zeroinit.onnxio.AtomicFile;
 import dev.zeroinit.onnxio.ExternalDataLayout;
@@ -89,6 +90,12 @@ public final class ZeroInitCommand implements Callable<Integer> {
       description = "Normalisation layers: reset to fresh values (scale 1, bias 0, mean 0, var 1; "
           + "default) or keep.")
   String norm;
+
+  @Option(names = "--residual", paramLabel = "zero-last|plain", defaultValue = "zero-last",
+      description = "Residual blocks (found on the graph): zero-last starts the last weight layer of "
+          + "every branch at zero, so each block begins as the identity (default); plain treats "
+          + "branches like any other layer.")
+  String residual;
 
   @Option(names = "--external-data", paramLabel = "keep|single|inline", defaultValue = "keep",
       description = "Where tensor data goes: as the input had it (default), one file beside the model "
@@ -185,6 +192,7 @@ public final class ZeroInitCommand implements Callable<Integer> {
   private PlanOptions planOptions() throws UsageException {
     HadamardScale scale = parse("--hadamard-scale", hadamardScale, "paper, orthonormal", HadamardScale::parse);
     NormMode normMode = parse("--norm", norm, "reset, keep", NormMode::parse);
+    ResidualMode residualMode = parse("--residual", residual, "zero-last, plain", ResidualMode::parse);
     Set<String> opSet = new LinkedHashSet<>();
     if (ops == null || ops.isEmpty()) {
       opSet.addAll(PlanOptions.ALL_OPS);
@@ -197,7 +205,7 @@ public final class ZeroInitCommand implements Callable<Integer> {
       }
     }
     return new PlanOptions(scale, opSet, patterns("--include", include), patterns("--exclude", exclude),
-        normMode);
+        normMode, residualMode);
   }
 
   private static List<Pattern> patterns(String option, List<String> regexes) throws UsageException {
@@ -231,6 +239,7 @@ public final class ZeroInitCommand implements Callable<Integer> {
     b.append("--hadamard-scale ").append(o.scale().optionName());
     b.append(" --ops ").append(String.join(",", new TreeSet<>(o.ops())));
     b.append(" --norm ").append(o.norm().name().toLowerCase());
+    b.append(" --residual ").append(o.residual().optionName());
     for (Pattern p : o.include()) {
       b.append(" --include '").append(p.pattern()).append('\'');
     }
@@ -247,6 +256,7 @@ public final class ZeroInitCommand implements Callable<Integer> {
     m.put("include", include);
     m.put("exclude", exclude);
     m.put("norm", o.norm().name().toLowerCase());
+    m.put("residual", o.residual().optionName());
     m.put("externalData", externalData);
     return m;
   }

@@ -5,10 +5,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Every decision the planner made for one model, in graph order, and the options it used. Computed
+ * Every decision the planner made for one model, in graph order, the residual blocks it found, and
+ * the options it used. Computed
  * before anything is written; printable ({@code --dry-run}) and serialisable ({@code --report}).
  */
-public record Plan(List<PlanEntry> entries, PlanOptions options) {
+public record Plan(List<PlanEntry> entries, List<ResidualBlock> blocks, PlanOptions options) {
 
   public List<PlanEntry> rewritten() {
     return entries.stream().filter(PlanEntry::rewritten).toList();

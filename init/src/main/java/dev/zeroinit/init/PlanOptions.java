@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
  * normalisation parameters.
  */
 public record PlanOptions(HadamardScale scale, Set<String> ops, List<Pattern> include,
-    List<Pattern> exclude, NormMode norm) {
+    List<Pattern> exclude, NormMode norm, ResidualMode residual) {
 
   /** The ops ZerO covers. */
   public static final Set<String> ALL_OPS = Set.of("Gemm", "MatMul", "Conv", "ConvTranspose");
@@ -26,25 +26,30 @@ public record PlanOptions(HadamardScale scale, Set<String> ops, List<Pattern> in
     }
   }
 
-  /** Paper scale, every op, no filters, normalisation reset. */
+  /** Paper scale, every op, no filters, normalisation reset, residual branches zeroed. */
   public static PlanOptions defaults() {
-    return new PlanOptions(HadamardScale.PAPER, ALL_OPS, List.of(), List.of(), NormMode.RESET);
+    return new PlanOptions(HadamardScale.PAPER, ALL_OPS, List.of(), List.of(), NormMode.RESET,
+        ResidualMode.ZERO_LAST);
+  }
+
+  public PlanOptions withResidual(ResidualMode r) {
+    return new PlanOptions(scale, ops, include, exclude, norm, r);
   }
 
   public PlanOptions withScale(HadamardScale s) {
-    return new PlanOptions(s, ops, include, exclude, norm);
+    return new PlanOptions(s, ops, include, exclude, norm, residual);
   }
 
   public PlanOptions withOps(Set<String> o) {
-    return new PlanOptions(scale, o, include, exclude, norm);
+    return new PlanOptions(scale, o, include, exclude, norm, residual);
   }
 
   public PlanOptions withNorm(NormMode n) {
-    return new PlanOptions(scale, ops, include, exclude, n);
+    return new PlanOptions(scale, ops, include, exclude, n, residual);
   }
 
   public PlanOptions withFilters(List<Pattern> inc, List<Pattern> exc) {
-    return new PlanOptions(scale, ops, inc, exc, norm);
+    return new PlanOptions(scale, ops, inc, exc, norm, residual);
   }
 
   /** Null when {@code name} passes the filters, else the reason it does not. */

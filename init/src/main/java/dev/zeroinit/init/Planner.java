@@ -12,6 +12,7 @@ import dev.zeroinit.onnxio.tensor.DataType;
 import dev.zeroinit.onnxio.tensor.TensorCodec;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -45,8 +46,28 @@ public final class Planner {
   /** Mul nodes recognised as the scale of a decomposed LayerNorm. */
   private final Set<String> decomposedNormScales = new HashSet<>();
 
+  /** Residual blocks found, and the branch ends to zero (by node key) with their block ids. */
+  private final List<ResidualBlock> blocks = new ArrayList<>();
+  private final Map<String, Integer> zeroedBranchEnds = new HashMap<>();
+
   private Planner(PlanOptions options) {
     this.options = options;
+  }
+
+  private void findBlocks(GraphIndex g) {
+    boolean zero = options.residual() == ResidualMode.ZERO_LAST;
+    for (ResidualBlocks.Block b : ResidualBlocks.find(g)) {
+      int id = blocks.size() + 1;
+      blocks.add(new ResidualBlock(id, g.id(), label(b.add()), label(b.branchEnd()),
+          b.branchLayers().stream().map(Planner::label).toList(), b.skipKind(), zero));
+      if (zero) {
+        zeroedBranchEnds.put(key(b.branchEnd()), id);
+      }
+    }
+  }
+
+  private static String label(NodeRef n) {
+    return n.opType() + " '" + n.label() + "'";
   }
 
   /** Plans the ZerO rewrite of {@code model}. */
@@ -54,11 +75,14 @@ public final class Planner {
     Planner p = new Planner(options);
     ModelIndex index = ModelIndex.of(model);
     for (GraphIndex g : index.allGraphs()) {
+      p.findBlocks(g);
+    }
+    for (GraphIndex g : index.allGraphs()) {
       for (NodeRef n : g.nodes()) {
         p.classify(n);
       }
     }
-    return new Plan(p.decide(), options);
+    return new Plan(p.decide(), List.copyOf(p.blocks), options);
   }
 
   /** One reading of a stored tensor by a consumer slot. */
@@ -262,7 +286,11 @@ public final class Planner {
     if (reason == null && hasZeroDim(shape)) {
       reason = "has a zero-sized dim " + Arrays.toString(shape);
     }
-    if (reason == null) {
+    Integer block = zeroedBranchEnds.get(key(n));
+    if (reason == null && block != null) {
+      layout = new WeightLayout.Fill(shape, 0.0);
+      orientation = "last layer of residual block #" + block + ", zero so the block starts as the identity";
+    } else if (reason == null) {
       layout = factory.make(shape);
       if (layout == null) {
         reason = op + " '" + n.label() + "': the group count does not divide the kernel's first dim "

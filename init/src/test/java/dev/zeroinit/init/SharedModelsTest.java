@@ -52,17 +52,19 @@ class SharedModelsTest {
         // 26 Conv weights; the zero biases are de-duplicated by the exporter into 8 tensors
         expect("squeezenet1_1_opset13.onnx", 26, 0, "partial-identity=8 hadamard=18 zero=8"),
         expect("squeezenet1_1_external/squeezenet1_1.onnx", 26, 0, "partial-identity=8 hadamard=18 zero=8"),
-        // 52 Conv + 2 Gemm weights (11 depthwise convs are 1x1 identities per group)
-        expect("mobilenet_v3_small_opset13.onnx", 54, 0, "identity=12 partial-identity=20 hadamard=22 zero=17"),
-        expect("mobilenet_v3_small_fp16_opset13.onnx", 54, 0, "identity=12 partial-identity=20 hadamard=22 zero=17"),
+        // 52 Conv + 2 Gemm weights (11 depthwise convs are 1x1 identities per group); the 6 inverted
+        // residual blocks end in a channel-decreasing projection conv, zeroed (--residual zero-last)
+        expect("mobilenet_v3_small_opset13.onnx", 54, 0, "identity=12 partial-identity=14 hadamard=22 zero=23"),
+        expect("mobilenet_v3_small_fp16_opset13.onnx", 54, 0, "identity=12 partial-identity=14 hadamard=22 zero=23"),
         // 56 Conv + 1 Gemm
         expect("shufflenet_v2_x0_5_opset13.onnx", 57, 0, "identity=54 partial-identity=1 hadamard=2 zero=5"),
         // 784-256-256-10: 256x784 and 10x256 partial identities, 256x256 identity
         expect("mlp_784_256_256_10_opset11_init_as_inputs.onnx", 3, 0, "identity=1 partial-identity=2 zero=3"),
         // 7 weight-right MatMuls (in_proj, linear1, linear2 per layer, head) + 2 out_proj Gemms;
-        // the embedding is skipped; decomposed LayerNorm scale (ones) and biases are reset
-        expect("transformer_lm_opset14.onnx", 9, 1, "identity=2 partial-identity=2 hadamard=5 zero=5 one=1"),
-        expect("transformer_lm_nofold_opset14.onnx", 9, 1, "identity=2 partial-identity=2 hadamard=5 zero=5 one=1"),
+        // the embedding is skipped; decomposed LayerNorm scale (ones) and biases are reset; the 4
+        // residual branches end in out_proj (64x64 identity) and linear2 (64x256), both zeroed
+        expect("transformer_lm_opset14.onnx", 9, 1, "hadamard=5 zero=9 one=1"),
+        expect("transformer_lm_nofold_opset14.onnx", 9, 1, "hadamard=5 zero=9 one=1"),
         // Gemm 16->24 and MatMul 32->5; LSTM W, R, B skipped
         expect("lstm_classifier_opset13.onnx", 2, 3, "partial-identity=1 hadamard=1 zero=2"),
         expect("conv1d_audio_opset13.onnx", 6, 0, "identity=2 partial-identity=1 hadamard=3 zero=5"),
