@@ -1,6 +1,7 @@
 package dev.zeroinit.cli;
 
 import dev.zeroinit.init.HadamardScale;
+import dev.zeroinit.init.InitMethod;
 import dev.zeroinit.init.NormMode;
 import dev.zeroinit.init.PlanOptions;
 import dev.zeroinit.init.ResidualMode;
@@ -91,10 +92,21 @@ public final class ZeroInitCommand implements Callable<Integer> {
           + "default) or keep.")
   String norm;
 
-  @Option(names = "--residual", paramLabel = "zero-last|plain", defaultValue = "zero-last",
+  @Option(names = "--method", paramLabel = "METHOD", defaultValue = "zero",
+      description = "zero (default), partial-identity (the paper's ablation: no Hadamard), or a random "
+          + "baseline: kaiming-normal, kaiming-uniform, xavier-normal, xavier-uniform, orthogonal "
+          + "(fans from the same P x Q analysis; reproducible with --seed).")
+  String method;
+
+  @Option(names = "--seed", defaultValue = "0", paramLabel = "N",
+      description = "Seed of the random baselines (default 0); ZerO uses no random numbers.")
+  long seed;
+
+  @Option(names = "--residual", paramLabel = "zero-last|plain",
       description = "Residual blocks (found on the graph): zero-last starts the last weight layer of "
-          + "every branch at zero, so each block begins as the identity (default); plain treats "
-          + "branches like any other layer.")
+          + "every branch at zero, so each block begins as the identity (default for zero and "
+          + "partial-identity); plain treats branches like any other layer (default for the random "
+          + "baselines).")
   String residual;
 
   @Option(names = "--external-data", paramLabel = "keep|single|inline", defaultValue = "keep",
@@ -192,7 +204,11 @@ public final class ZeroInitCommand implements Callable<Integer> {
   private PlanOptions planOptions() throws UsageException {
     HadamardScale scale = parse("--hadamard-scale", hadamardScale, "paper, orthonormal", HadamardScale::parse);
     NormMode normMode = parse("--norm", norm, "reset, keep", NormMode::parse);
-    ResidualMode residualMode = parse("--residual", residual, "zero-last, plain", ResidualMode::parse);
+    InitMethod initMethod = parse("--method", method, "zero, partial-identity, kaiming-normal, "
+        + "kaiming-uniform, xavier-normal, xavier-uniform, orthogonal", InitMethod::parse);
+    ResidualMode residualMode = residual == null
+        ? PlanOptions.defaults().withMethod(initMethod, seed).residual()
+        : parse("--residual", residual, "zero-last, plain", ResidualMode::parse);
     Set<String> opSet = new LinkedHashSet<>();
     if (ops == null || ops.isEmpty()) {
       opSet.addAll(PlanOptions.ALL_OPS);
@@ -205,7 +221,7 @@ public final class ZeroInitCommand implements Callable<Integer> {
       }
     }
     return new PlanOptions(scale, opSet, patterns("--include", include), patterns("--exclude", exclude),
-        normMode, residualMode);
+        normMode, residualMode, initMethod, seed);
   }
 
   private static List<Pattern> patterns(String option, List<String> regexes) throws UsageException {
@@ -236,7 +252,11 @@ public final class ZeroInitCommand implements Callable<Integer> {
   /** The options that shape the result, in a fixed order, for the model's metadata (no paths). */
   static String canonicalOptions(PlanOptions o) {
     StringBuilder b = new StringBuilder();
-    b.append("--hadamard-scale ").append(o.scale().optionName());
+    b.append("--method ").append(o.method().optionName());
+    if (o.method().isRandom()) {
+      b.append(" --seed ").append(o.seed());
+    }
+    b.append(" --hadamard-scale ").append(o.scale().optionName());
     b.append(" --ops ").append(String.join(",", new TreeSet<>(o.ops())));
     b.append(" --norm ").append(o.norm().name().toLowerCase());
     b.append(" --residual ").append(o.residual().optionName());
@@ -251,6 +271,8 @@ public final class ZeroInitCommand implements Callable<Integer> {
 
   private Map<String, Object> reportOptions(PlanOptions o) {
     Map<String, Object> m = new LinkedHashMap<>();
+    m.put("method", o.method().optionName());
+    m.put("seed", o.seed());
     m.put("hadamardScale", o.scale().optionName());
     m.put("ops", new TreeSet<>(o.ops()));
     m.put("include", include);

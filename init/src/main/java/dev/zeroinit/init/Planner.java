@@ -462,7 +462,25 @@ public final class Planner {
           List.copyOf(consumers), f.value() == 0 ? "zero" : "one", 0, 0, 1, f.value(), orientation,
           notes, null, bytes, layout, chain);
     }
-    ZeroMatrix m = WeightValues.matrixOf(layout, options.scale());
+    if (options.method().isRandom()) {
+      long[] fans = RandomWeights.fans(layout);
+      long groups = layout instanceof WeightLayout.ConvKernel k ? k.groups()
+          : ((WeightLayout.MatrixSlices) layout).slices();
+      long p = layout instanceof WeightLayout.ConvKernel k ? k.p() : ((WeightLayout.MatrixSlices) layout).p();
+      long q = layout instanceof WeightLayout.ConvKernel k ? k.q() : ((WeightLayout.MatrixSlices) layout).q();
+      double spread = RandomWeights.spread(options.method(), layout);
+      notes.add("fan_in " + fans[0] + ", fan_out " + fans[1] + (options.method() == InitMethod.ORTHOGONAL
+          ? "" : (options.method().name().endsWith("NORMAL") ? ", std " : ", bound ") + spread)
+          + ", seed " + options.seed());
+      String randomOrientation = first.orientation() + ": "
+          + (layout instanceof WeightLayout.ConvKernel k ? (k.transposed() ? "per group W^T" : "per group W")
+              + " over the whole kernel" : layout.orientation())
+          + (chain.describe().isEmpty() ? "" : " " + chain.describe());
+      return new PlanEntry(source.site(), t.getName(), type.onnxName(), shape, first.role(),
+          List.copyOf(consumers), options.method().optionName(), p, q, groups, spread, randomOrientation,
+          List.copyOf(notes), null, bytes, layout, chain);
+    }
+    ZeroMatrix m = WeightValues.matrixOf(layout, options);
     long groups = 1;
     if (layout instanceof WeightLayout.ConvKernel k) {
       groups = k.groups();
@@ -474,8 +492,10 @@ public final class Planner {
       groups = s.slices();
     }
     if (m.rule() == MatrixRule.HADAMARD) {
-      notes.add("c = " + m.factor() + " (m = " + m.hadamardOrder() + ", " + options.scale().optionName()
-          + " scale)");
+      int halfSteps = options.scale() == HadamardScale.PAPER ? m.hadamardOrder() - 1 : m.hadamardOrder();
+      String power = halfSteps % 2 == 0 ? "2^" + (-halfSteps / 2) : "2^(-" + halfSteps + "/2)";
+      notes.add("c = " + power + " = " + String.format(java.util.Locale.ROOT, "%.6g", m.factor())
+          + " (m = " + m.hadamardOrder() + ", " + options.scale().optionName() + " scale)");
     }
     return new PlanEntry(source.site(), t.getName(), type.onnxName(), shape, first.role(),
         List.copyOf(consumers), m.rule().label(), m.rows(), m.cols(), groups, m.factor(),
@@ -520,7 +540,7 @@ public final class Planner {
 
   private double[] dense(Usage u, int n) {
     double[] out = new double[n];
-    u.chain().toStored(WeightValues.of(u.layout(), options.scale()))
+    u.chain().toStored(WeightValues.of(u.layout(), options, u.chain().source().tensor().getName()))
         .forEachNonZero((i, v) -> out[(int) i] = v);
     return out;
   }

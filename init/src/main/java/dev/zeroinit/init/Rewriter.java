@@ -36,7 +36,7 @@ public final class Rewriter {
     try {
       rewritten = TensorWalker.transform(model, (site, t) -> {
         PlanEntry e = bySite.get(site);
-        return e == null ? t : rewrite(t, e, plan.options().scale());
+        return e == null ? t : rewrite(t, e, plan.options());
       });
     } catch (InvalidModelException | RuntimeException e) {
       throw e;
@@ -46,16 +46,16 @@ public final class Rewriter {
     return withMetadata(rewritten, metadata);
   }
 
-  /** The ZerO values of one planned tensor, in the stored tensor's index order. */
-  public static SparseValues storedValues(PlanEntry e, HadamardScale scale) {
-    return e.chain().toStored(WeightValues.of(e.layout(), scale));
+  /** The planned values of one tensor, in the stored tensor's index order. */
+  public static SparseValues storedValues(PlanEntry e, PlanOptions options) {
+    return e.chain().toStored(WeightValues.of(e.layout(), options, e.name()));
   }
 
-  static TensorProto rewrite(TensorProto t, PlanEntry e, HadamardScale scale)
+  static TensorProto rewrite(TensorProto t, PlanEntry e, PlanOptions options)
       throws InvalidModelException {
     DataType type = DataType.fromCode(t.getDataType());
     long count = TensorCodec.elementCount(t);
-    SparseValues values = storedValues(e, scale);
+    SparseValues values = storedValues(e, options);
     if (ExternalDataRef.isExternal(t)) {
       return ModelWriter.pendingExternal(t, SparseByteString.encode(type, count, values));
     }

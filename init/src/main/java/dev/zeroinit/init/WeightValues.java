@@ -19,13 +19,25 @@ public final class WeightValues {
     return n;
   }
 
-  /** The non-zero entries of {@code layout} under {@code scale}. */
+  /** The ZerO values of {@code layout} under {@code scale}. */
   public static SparseValues of(WeightLayout layout, HadamardScale scale) {
+    return of(layout, PlanOptions.defaults().withScale(scale), "");
+  }
+
+  /**
+   * The values of {@code layout} under the options' method; {@code seedKey} (the tensor's name)
+   * gives each tensor of a random method its own reproducible stream.
+   */
+  public static SparseValues of(WeightLayout layout, PlanOptions options, String seedKey) {
+    if (!(layout instanceof WeightLayout.Fill) && options.method().isRandom()) {
+      return RandomWeights.of(layout, options.method(), options.seed(), seedKey);
+    }
+    ZeroMatrix w = matrixOf(layout, options);
     if (layout instanceof WeightLayout.MatrixSlices m) {
-      return sink -> matrixSlices(m, scale, sink);
+      return sink -> matrixSlices(m, w, sink);
     }
     if (layout instanceof WeightLayout.ConvKernel k) {
-      return sink -> convKernel(k, scale, sink);
+      return sink -> convKernel(k, w, sink);
     }
     WeightLayout.Fill f = (WeightLayout.Fill) layout;
     return sink -> {
@@ -38,20 +50,20 @@ public final class WeightValues {
     };
   }
 
-  /** The matrix a layout places (per slice or per group). Fill layouts have none. */
-  public static ZeroMatrix matrixOf(WeightLayout layout, HadamardScale scale) {
+  /** The ZerO matrix a layout places (per slice or per group) under the options; null for fills. */
+  public static ZeroMatrix matrixOf(WeightLayout layout, PlanOptions options) {
+    boolean hadamard = options.method() != InitMethod.PARTIAL_IDENTITY;
     if (layout instanceof WeightLayout.MatrixSlices m) {
-      return new ZeroMatrix(m.p(), m.q(), scale);
+      return new ZeroMatrix(m.p(), m.q(), options.scale(), hadamard);
     }
     if (layout instanceof WeightLayout.ConvKernel k) {
-      return new ZeroMatrix(k.p(), k.q(), scale);
+      return new ZeroMatrix(k.p(), k.q(), options.scale(), hadamard);
     }
     return null;
   }
 
-  private static void matrixSlices(WeightLayout.MatrixSlices m, HadamardScale scale,
+  private static void matrixSlices(WeightLayout.MatrixSlices m, ZeroMatrix w,
       IndexedValueConsumer sink) {
-    ZeroMatrix w = matrixOf(m, scale);
     long rows = m.rows();
     long cols = m.cols();
     long sliceSize = rows * cols;
@@ -65,7 +77,7 @@ public final class WeightValues {
     }
   }
 
-  private static void convKernel(WeightLayout.ConvKernel k, HadamardScale scale,
+  private static void convKernel(WeightLayout.ConvKernel k, ZeroMatrix w,
       IndexedValueConsumer sink) {
     long[] shape = k.shape();
     long[] centre = k.centre();
@@ -78,7 +90,6 @@ public final class WeightValues {
     final long spatialSize = spatial;
     final long perRow = shape[1] * spatial; // elements per index of dim 0
     final long tap = centreOffset;
-    ZeroMatrix w = matrixOf(k, scale);
     long p = k.p();
     long q = k.q();
     for (long g = 0; g < k.groups(); g++) {

@@ -7,8 +7,9 @@ package dev.zeroinit.init;
  * @param rows P
  * @param cols Q
  * @param scale which Hadamard factor applies when P &gt; Q
+ * @param hadamard false for the paper's partial-identity ablation: P &gt; Q also gets W[i][i] = 1
  */
-public record ZeroMatrix(long rows, long cols, HadamardScale scale) {
+public record ZeroMatrix(long rows, long cols, HadamardScale scale, boolean hadamard) {
 
   /** Receives one non-zero entry. */
   @FunctionalInterface
@@ -22,8 +23,14 @@ public record ZeroMatrix(long rows, long cols, HadamardScale scale) {
     }
   }
 
+  /** ZerO proper: Hadamard blocks for P &gt; Q. */
+  public ZeroMatrix(long rows, long cols, HadamardScale scale) {
+    this(rows, cols, scale, true);
+  }
+
   public MatrixRule rule() {
-    return MatrixRule.of(rows, cols);
+    MatrixRule r = MatrixRule.of(rows, cols);
+    return r == MatrixRule.HADAMARD && !hadamard ? MatrixRule.PARTIAL_IDENTITY : r;
   }
 
   /** m = ceil(log2 P) for the Hadamard case, else 0. */

@@ -116,7 +116,7 @@ class SharedModelsTest {
       assertEquals(e.dataType(), DataType.fromCode(t.getDataType()).onnxName(), e.name());
       double[] actual = TensorCodec.decode(t, rewritten.rawBytes(e.site(), t));
       double[] expected = new double[actual.length];
-      Rewriter.storedValues(e, plan.options().scale()).forEachNonZero((i, v) -> expected[(int) i] = v);
+      Rewriter.storedValues(e, plan.options()).forEachNonZero((i, v) -> expected[(int) i] = v);
       DataType type = DataType.fromCode(t.getDataType());
       for (int i = 0; i < expected.length; i++) {
         double want = roundTo(type, expected[i]);
