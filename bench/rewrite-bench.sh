@@ -6,7 +6,7 @@
 # In one run, interleaved round by round, each RUNS times (default 3):
 #   copy    cp MODEL (and its external data files) to a temp folder: the I/O floor
 #   python  python3 bench/zero_init_reference.py MODEL OUT      (skipped if onnx/numpy are missing)
-#   tool    ./zero-init MODEL -o OUT --force                    (whole process, JVM start included)
+#   tool    ./zero-init MODEL -o OUT --force $TOOL_ARGS         (whole process, JVM start included)
 # Wall time and peak RSS come from /usr/bin/time -f '%e %M' (GNU time: 10 ms resolution, RSS in KiB).
 # Prints a Markdown table (median and min seconds, peak RSS = max over the runs, ratio of medians to
 # Python), the model size and the machine, then checks with bench/compare_weights.py that the Python
@@ -14,6 +14,8 @@
 #
 # Environment: ZERO_INIT  command for the tool (default ./zero-init), split on blanks,
 #                         e.g. ZERO_INIT="java -jar cli/target/zero-init.jar"
+#              TOOL_ARGS extra options for the tool (default "--residual plain": the Python reference
+#                         applies the plain rules, so the weights can be compared one to one)
 #              PYTHON     interpreter with onnx + numpy (default python3, then /usr/bin/python3)
 #              RUNS       repetitions (default 3)
 #              WARMUP     untimed rounds first (default 1: loads the interpreter, JVM and model into
@@ -33,6 +35,7 @@ WARMUP=${WARMUP:-1}
 case $WARMUP in ''|*[!0-9]*) die "WARMUP must be a number, not '$WARMUP'";; esac
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 read -r -a TOOL <<< "${ZERO_INIT:-./zero-init}"
+read -r -a TOOL_EXTRA <<< "${TOOL_ARGS---residual plain}"
 [ ${#TOOL[@]} -gt 0 ] || die "ZERO_INIT is empty"
 
 TIME=/usr/bin/time
@@ -93,7 +96,7 @@ run_one() {  # name round
         python) rm -rf "$TMP/python"; mkdir -p "$TMP/python"
                 set -- "$PY" "$BENCH_DIR/zero_init_reference.py" "$MODEL" "$TMP/python/$MODEL_NAME" ;;
         tool)   rm -rf "$TMP/tool"; mkdir -p "$TMP/tool"
-                set -- "${TOOL[@]}" "$MODEL" -o "$TMP/tool/$MODEL_NAME" --force ;;
+                set -- "${TOOL[@]}" "$MODEL" -o "$TMP/tool/$MODEL_NAME" --force "${TOOL_EXTRA[@]}" ;;
     esac
     sync  # no dirty pages of the previous command left to write back during this one
     if ! "$TIME" -f '%e %M' -o "$TMP/$name.$r.time" "$@" > "$TMP/$name.$r.out" 2> "$TMP/$name.$r.err"; then
@@ -133,7 +136,7 @@ printf -- '- model: %s, %.2f MB' "$MODEL" "$(awk -v b="$SIZE_BYTES" 'BEGIN {prin
 echo
 echo "- machine: $(nproc) CPUs, ${CPU:-unknown CPU}, ${MEM:-? GB} RAM; $(uname -sr)"
 echo "- ${JAVA:-java: not on PATH}${PYV:+; $PYV}"
-echo "- tool command: ${TOOL[*]} MODEL -o OUT --force; $RUNS timed runs each after $WARMUP warm-up round(s), interleaved, page cache warm, sync before each run"
+echo "- tool command: ${TOOL[*]} MODEL -o OUT --force ${TOOL_EXTRA[*]}; $RUNS timed runs each after $WARMUP warm-up round(s), interleaved, page cache warm, sync before each run"
 echo
 echo "| tool | median s | min s | peak RSS MB | ratio to Python |"
 echo "|---|---:|---:|---:|---:|"

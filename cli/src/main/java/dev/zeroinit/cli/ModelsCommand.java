@@ -1,5 +1,9 @@
 package dev.zeroinit.cli;
 
+import dev.zeroinit.init.InitMethod;
+import dev.zeroinit.init.PlanOptions;
+import dev.zeroinit.init.Planner;
+import dev.zeroinit.init.Rewriter;
 import dev.zeroinit.models.ModelCatalog;
 import dev.zeroinit.models.ModelOptions;
 import dev.zeroinit.onnxio.ExternalDataLayout;
@@ -8,6 +12,7 @@ import dev.zeroinit.onnxio.WriteOptions;
 import dev.zeroinit.onnxio.WriteResult;
 import dev.zeroinit.onnxio.proto.Onnx;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -78,6 +83,43 @@ final class ModelsCommand implements Callable<Integer> {
     @Option(names = "--hidden", defaultValue = "1024", description = "Hidden width n_h of the MLP.")
     int hidden;
 
+    @Option(names = "--image-size", defaultValue = "0", paramLabel = "PIXELS",
+        description = "Height and width of the CNNs' square input (default: the model's own, 32 for"
+            + " sample-resnet/resnet18/resnet34, 224 for resnet50; 28 for Fashion-MNIST).")
+    int imageSize;
+
+    @Option(names = "--layers", defaultValue = "2", paramLabel = "N",
+        description = "Transformer blocks of transformer-lm (default 2).")
+    int layers;
+
+    @Option(names = "--d-model", defaultValue = "128", paramLabel = "N",
+        description = "Model (embedding) width of transformer-lm (default 128).")
+    int dModel;
+
+    @Option(names = "--heads", defaultValue = "4", paramLabel = "N",
+        description = "Attention heads of transformer-lm; must divide --d-model (default 4).")
+    int heads;
+
+    @Option(names = "--vocab", defaultValue = "1000", paramLabel = "N",
+        description = "Vocabulary size of transformer-lm: token ids 0..vocab-1 (default 1000).")
+    int vocab;
+
+    @Option(names = "--seq", defaultValue = "64", paramLabel = "N",
+        description = "Sequence length of transformer-lm, fixed in its input shape, positional"
+            + " table and causal mask (default 64).")
+    int seq;
+
+    @Option(names = "--untied",
+        description = "Give transformer-lm an output head of its own instead of reusing the token"
+            + " embedding (tied, the default).")
+    boolean untied;
+
+    @Option(names = "--init", paramLabel = "METHOD",
+        description = "Initialize the built model with zero, partial-identity, kaiming-normal, "
+            + "kaiming-uniform, xavier-normal, xavier-uniform or orthogonal (seeded by --seed); "
+            + "without it the weights are the builder's seeded uniform draws.")
+    String init;
+
     @Option(names = "--external-data", paramLabel = "inline|single", defaultValue = "inline",
         description = "Write weights inside the model (default) or in one file beside it.")
     String externalData;
@@ -91,10 +133,29 @@ final class ModelsCommand implements Callable<Integer> {
       if (!catalog.names().contains(name)) {
         throw new UsageException("unknown model '" + name + "'; known: " + String.join(", ", catalog.names()));
       }
-      ModelOptions options = ModelOptions.DEFAULTS.withSeed(seed).withClasses(classes)
-          .withWidthMultiplier(width).withInChannels(inChannels).withBatchNorm(!noBatchNorm)
-          .withHidden(hidden);
-      Onnx.ModelProto model = catalog.build(name, options);
+      Onnx.ModelProto model;
+      try {
+        ModelOptions options = ModelOptions.DEFAULTS.withSeed(seed).withClasses(classes)
+            .withWidthMultiplier(width).withInChannels(inChannels).withBatchNorm(!noBatchNorm)
+            .withHidden(hidden).withImageSize(imageSize).withLayers(layers).withDModel(dModel)
+            .withHeads(heads).withVocab(vocab).withSeq(seq).withTiedEmbeddings(!untied);
+        model = catalog.build(name, options);
+      } catch (IllegalArgumentException e) {
+        throw new UsageException(name + ": " + e.getMessage());
+      }
+      if (init != null) {
+        InitMethod method;
+        try {
+          method = InitMethod.parse(init);
+        } catch (IllegalArgumentException e) {
+          throw new UsageException("--init: '" + init + "' is not one of zero, partial-identity, "
+              + "kaiming-normal, kaiming-uniform, xavier-normal, xavier-uniform, orthogonal");
+        }
+        PlanOptions planOptions = PlanOptions.defaults().withMethod(method, seed);
+        model = Rewriter.apply(model, Planner.plan(model, planOptions), Map.of(
+            ZeroInitCommand.META_VERSION, Version.get(),
+            ZeroInitCommand.META_OPTIONS, ZeroInitCommand.canonicalOptions(planOptions)));
+      }
       ExternalDataLayout layout;
       try {
         layout = ExternalDataLayout.parse(externalData);
@@ -104,7 +165,8 @@ final class ModelsCommand implements Callable<Integer> {
       WriteResult r = ModelWriter.write(null, model, output,
           WriteOptions.defaults().withLayout(layout == ExternalDataLayout.KEEP ? ExternalDataLayout.INLINE : layout)
               .withOverwrite(force));
-      spec.commandLine().getOut().println("built " + name + " -> " + r.model() + " (" + Sizes.human(r.bytesWritten()) + ")");
+      spec.commandLine().getOut().println("built " + name + (init == null ? "" : " (" + init + ")") + " -> "
+          + r.model() + " (" + Sizes.human(r.bytesWritten()) + ")");
       spec.commandLine().getOut().flush();
       return ExitCodes.OK;
     }

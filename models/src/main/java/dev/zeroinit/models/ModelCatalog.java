@@ -25,7 +25,10 @@ public final class ModelCatalog {
   private static final ModelCatalog STANDARD = new ModelCatalog(List.of(
       new Entry(SampleResNet.NAME, SampleResNet.DESCRIPTION, SampleResNet::build),
       new Entry(ResNet50.NAME, ResNet50.DESCRIPTION, ResNet50::build),
-      new Entry(Mlp.NAME, Mlp.DESCRIPTION, Mlp::build)));
+      new Entry(Mlp.NAME, Mlp.DESCRIPTION, Mlp::build),
+      new Entry(CifarResNet.RESNET18, CifarResNet.DESCRIPTION_18, CifarResNet::resnet18),
+      new Entry(CifarResNet.RESNET34, CifarResNet.DESCRIPTION_34, CifarResNet::resnet34),
+      new Entry(TransformerLm.NAME, TransformerLm.DESCRIPTION, TransformerLm::build)));
 
   private final List<Entry> entries;
 
@@ -37,7 +40,10 @@ public final class ModelCatalog {
     }
   }
 
-  /** The project's models: sample-resnet, resnet50, mlp. */
+  /**
+   * The project's models: sample-resnet, resnet50, mlp, resnet18, resnet34, transformer-lm (new
+   * entries go last, so the older ones keep their place in listings).
+   */
   public static ModelCatalog standard() {
     return STANDARD;
   }

@@ -20,13 +20,17 @@ public final class ResNet50 {
 
   private ResNet50() {}
 
-  /** Builds the model with the given options (seed, classes, width, in-channels, BN, data type). */
+  /**
+   * Builds the model with the given options (seed, classes, width, in-channels, image size, BN, data
+   * type).
+   */
   public static Onnx.ModelProto build(ModelOptions o) {
     ModelBuilder m = new ModelBuilder("resnet50").seed(o.seed()).opset(o.opset())
         .docString(DESCRIPTION);
     GraphBuilder g = m.graph();
     ConvNorm norm = ConvNorm.of(o, true);
-    String x = g.input("input", o.dataType(), -1, o.inChannels(), 224, 224);
+    int size = o.imageSizeOr(224);
+    String x = g.input("input", o.dataType(), -1, o.inChannels(), size, size);
     g.scope("stem");
     x = g.maxPool(g.relu(norm.apply(g, x, o.width(64), 7, 2, 3)), 3, 2, 1);
     for (int s = 0; s < WIDTHS.length; s++) {

@@ -20,13 +20,17 @@ public final class SampleResNet {
 
   private SampleResNet() {}
 
-  /** Builds the model with the given options (seed, classes, width, in-channels, BN, data type). */
+  /**
+   * Builds the model with the given options (seed, classes, width, in-channels, image size, BN, data
+   * type).
+   */
   public static Onnx.ModelProto build(ModelOptions o) {
     ModelBuilder m = new ModelBuilder("sample_resnet").seed(o.seed()).opset(o.opset())
         .docString(DESCRIPTION);
     GraphBuilder g = m.graph();
     ConvNorm norm = ConvNorm.of(o, false);
-    String x = g.input("input", o.dataType(), -1, o.inChannels(), 32, 32);
+    int size = o.imageSizeOr(32);
+    String x = g.input("input", o.dataType(), -1, o.inChannels(), size, size);
     g.scope("stem");
     x = g.relu(norm.apply(g, x, o.width(WIDTHS[0]), 3, 1, 1));
     for (int s = 0; s < WIDTHS.length; s++) {

@@ -18,14 +18,15 @@ class ModelCatalogTest {
 
   @Test
   void listsItsModelsAndRefusesUnknownNames() {
-    assertEquals(List.of("sample-resnet", "resnet50", "mlp"), catalog.names());
+    assertEquals(List.of("sample-resnet", "resnet50", "mlp", "resnet18", "resnet34", "transformer-lm"),
+        catalog.names());
     for (ModelCatalog.Entry e : catalog.entries()) {
       assertFalse(e.description().isBlank());
     }
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> catalog.build("resnet51", ModelOptions.DEFAULTS));
     assertTrue(e.getMessage().contains("resnet51"));
-    assertTrue(e.getMessage().contains("sample-resnet, resnet50, mlp"), e.getMessage());
+    assertTrue(e.getMessage().contains("sample-resnet, resnet50, mlp, resnet18"), e.getMessage());
   }
 
   @Test
