@@ -16,7 +16,7 @@ import java.util.Set;
  * the Add, possibly through a normalisation, a bias Add, a constant scale, Reshape, Transpose,
  * Flatten, Identity, Cast or Dropout. Works per graph; names play no part.
  */
-final class ResidualBlocks {
+public final class ResidualBlocks {
   /** Ops between a branch's last weight layer and the Add that leave its zero output zero. */
   private static final Set<String> TRANSPARENT = Set.of("BatchNormalization", "InstanceNormalization",
       "Reshape", "Transpose", "Flatten", "Identity", "Dropout", "Squeeze", "Unsqueeze", "Cast");
@@ -31,7 +31,7 @@ final class ResidualBlocks {
    * @param branchLayers every weight layer of the branch, in graph order
    * @param shortcut the skip's weight layer, or null for an identity skip
    */
-  record Block(int id, NodeRef add, NodeRef branchEnd, List<NodeRef> branchLayers, NodeRef shortcut) {
+  public record Block(int id, NodeRef add, NodeRef branchEnd, List<NodeRef> branchLayers, NodeRef shortcut) {
     String skipKind() {
       return shortcut == null ? "identity" : "shortcut " + shortcut.opType() + " '" + shortcut.label() + "'";
     }
@@ -53,7 +53,7 @@ final class ResidualBlocks {
   }
 
   /** The residual blocks of one graph (subgraphs are analysed on their own). */
-  static List<Block> find(GraphIndex graph) {
+  public static List<Block> find(GraphIndex graph) {
     return new ResidualBlocks(graph).find();
   }
 
