@@ -28,9 +28,8 @@ final class ModelsCommand implements Callable<Integer> {
   picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
-  public Integer call() {
-    spec.commandLine().usage(spec.commandLine().getOut());
-    return ExitCodes.USAGE;
+  public Integer call() throws UsageException {
+    throw new UsageException("models: missing command, 'list' or 'build'; try 'zero-init models --help'");
   }
 
   /** {@code zero-init models list}. */
@@ -141,7 +140,10 @@ final class ModelsCommand implements Callable<Integer> {
             .withHeads(heads).withVocab(vocab).withSeq(seq).withTiedEmbeddings(!untied);
         model = catalog.build(name, options);
       } catch (IllegalArgumentException e) {
-        throw new UsageException(name + ": " + e.getMessage());
+        throw new UsageException("models build " + name + ": " + e.getMessage());
+      } catch (ArithmeticException e) {
+        throw new UsageException("models build: " + name + " is too large with these options ("
+            + e.getMessage() + ")");
       }
       if (init != null) {
         InitMethod method;

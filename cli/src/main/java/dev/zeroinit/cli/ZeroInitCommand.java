@@ -9,8 +9,10 @@ import dev.zeroinit.init.RewriteJob;
 import dev.zeroinit.onnxio.AtomicFile;
 import dev.zeroinit.onnxio.ExternalDataLayout;
 import dev.zeroinit.onnxio.WriteOptions;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -139,6 +141,16 @@ public final class ZeroInitCommand implements Callable<Integer> {
   public static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new ZeroInitCommand());
     cl.setExecutionExceptionHandler(new ErrorHandler());
+    // picocli hands only Exceptions to the handler; an Error thrown by a command (out of memory on a
+    // huge model) would escape execute() as a stack trace with exit code 1
+    CommandLine.IExecutionStrategy runLast = new CommandLine.RunLast();
+    cl.setExecutionStrategy(parsed -> {
+      try {
+        return runLast.execute(parsed);
+      } catch (OutOfMemoryError | StackOverflowError e) {
+        return ErrorHandler.report(e, parsed.commandSpec().commandLine());
+      }
+    });
     cl.setParameterExceptionHandler((ex, args) -> {
       ex.getCommandLine().getErr().println("zero-init: " + ex.getMessage());
       ex.getCommandLine().getErr().println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName()
@@ -161,9 +173,13 @@ public final class ZeroInitCommand implements Callable<Integer> {
         .withOverwrite(force)
         .withInPlace(inPlace)
         .withDurable(!noSync);
+    if (target != null && !inPlace && sameFile(target, model)) {
+      throw new UsageException("the output " + target + " is the input; use --in-place to replace it");
+    }
     if (target != null && !inPlace && !force && Files.exists(target)) {
       throw new UsageException(target + " exists; use --force to replace it");
     }
+    checkReport(target);
     Map<String, String> metadata = new LinkedHashMap<>();
     metadata.put(META_VERSION, Version.get());
     metadata.put(META_OPTIONS, canonicalOptions(planOptions));
@@ -199,6 +215,45 @@ public final class ZeroInitCommand implements Callable<Integer> {
       throw new UsageException("missing -o/--output (or --dry-run, or --in-place)");
     }
     return output;
+  }
+
+  /**
+   * Refuses a report path that would replace the input or the model output, or an existing file
+   * without --force, and fails before any work when its folder is missing.
+   */
+  private void checkReport(Path target) throws UsageException, IOException {
+    if (report == null) {
+      return;
+    }
+    if (sameFile(report, model)) {
+      throw new UsageException("--report " + report + " would replace the input model");
+    }
+    if (target != null && sameFile(report, target)) {
+      throw new UsageException("--report " + report + " is also the model output; give it its own name");
+    }
+    Path folder = report.toAbsolutePath().normalize().getParent();
+    if (folder == null || !Files.isDirectory(folder)) {
+      throw new NoSuchFileException(String.valueOf(folder), null,
+          "the folder for the report " + report.getFileName() + " does not exist");
+    }
+    if (Files.exists(report) && !Files.isRegularFile(report)) {
+      throw new UsageException("--report " + report + " is not a regular file (a folder, device or pipe?)");
+    }
+    if (!force && Files.exists(report)) {
+      throw new UsageException("--report " + report + " exists; use --force to replace it");
+    }
+  }
+
+  /** Whether two paths name the same file: the same file on disk, or the same normalized path. */
+  private static boolean sameFile(Path a, Path b) {
+    try {
+      if (Files.exists(a) && Files.exists(b)) {
+        return Files.isSameFile(a, b);
+      }
+    } catch (IOException e) {
+      // fall back to comparing the paths
+    }
+    return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
   }
 
   private PlanOptions planOptions() throws UsageException {

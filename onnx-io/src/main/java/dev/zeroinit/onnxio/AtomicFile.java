@@ -16,6 +16,10 @@ public final class AtomicFile {
       throw new java.nio.file.NoSuchFileException(String.valueOf(absolute.getParent()), null,
           "the folder for " + target.getFileName() + " does not exist");
     }
+    if (Files.exists(absolute) && !Files.isRegularFile(absolute)) {
+      throw new java.nio.file.FileSystemException(target.toString(), null,
+          Files.isDirectory(absolute) ? "is a folder" : "is not a regular file (a device or pipe?)");
+    }
     Path tmp = TempFiles.beside(absolute);
     boolean done = false;
     try {

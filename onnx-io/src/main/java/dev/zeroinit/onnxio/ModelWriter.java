@@ -45,6 +45,8 @@ public final class ModelWriter {
   private final WriteOptions options;
   private final Set<Path> sourceFiles = new HashSet<>();
   private final List<String> notes = new ArrayList<>();
+  /** The distinct external data locations of the model being written. */
+  private final Set<String> keptLocations = new java.util.LinkedHashSet<>();
 
   private ModelWriter(OnnxModel source, Path target, WriteOptions options) throws IOException {
     this.source = source;
@@ -97,6 +99,17 @@ public final class ModelWriter {
           "the output folder does not exist");
     }
     checkTarget(target, "output");
+    try {
+      TensorWalker.visit(model, (site, t) -> {
+        if (ExternalDataRef.isExternal(t) && !InlineDataIndex.isMarked(t)) {
+          keptLocations.add(ExternalDataRef.of(t).location());
+        }
+      });
+    } catch (InvalidModelException | RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
     ExternalDataLayout layout = options.layout();
     Placement dry = place(model, layout, null);
     if (dry.inlineBytes > INLINE_LIMIT) {
@@ -178,6 +191,11 @@ public final class ModelWriter {
     if (exists && Files.isDirectory(path)) {
       throw new WriteRefusedException("the " + what + " " + path + " is a folder");
     }
+    if (exists && !Files.isRegularFile(path)) {
+      // renaming over it would replace a device or pipe (as root: -o /dev/null --force deleted /dev/null)
+      throw new WriteRefusedException("the " + what + " " + path
+          + " is not a regular file (a device or pipe?); write to a file");
+    }
     if (exists && sourceFiles.contains(real(path)) && !options.inPlace()) {
       throw new WriteRefusedException("the " + what + " " + path
           + " is the input or one of its data files; use --in-place to replace the input");
@@ -211,7 +229,7 @@ public final class ModelWriter {
             case SINGLE -> destination = bytes >= options.externalThreshold()
                 ? target.getFileName() + ".data" : null;
             case KEEP -> destination = external && !InlineDataIndex.isMarked(t)
-                ? ExternalDataRef.of(t).location() : null;
+                ? keptLocation(ExternalDataRef.of(t).location()) : null;
             default -> throw new IllegalStateException(layout.name());
           }
         }
@@ -236,6 +254,20 @@ public final class ModelWriter {
       throw new IllegalStateException(e);
     }
     return p;
+  }
+
+  /**
+   * Where KEEP puts the data of an input data file. In place: the same file. Otherwise the name
+   * follows the output, so two outputs in one folder never share (and overwrite) a data file:
+   * {@code OUT.data} when the input had one data file, {@code OUT.<its name>} for each of several.
+   */
+  private String keptLocation(String location) {
+    if (options.inPlace()) {
+      return location;
+    }
+    String out = target.getFileName().toString();
+    return keptLocations.size() <= 1 ? out + ".data"
+        : out + "." + location.replace('/', '_').replace('\\', '_');
   }
 
   /**

@@ -211,31 +211,30 @@ class ModelWriterTest {
     Path d = Files.createDirectory(tmp.resolve("d"));
     ModelWriter.write(null, withPending, c.resolve("out.onnx"), WriteOptions.defaults());
     ModelWriter.write(null, withPending, d.resolve("out.onnx"), WriteOptions.defaults());
-    assertEquals(List.of("out.onnx", "weights.bin"), ExternalDataTest.fileNames(c));
-    for (String name : List.of("out.onnx", "weights.bin")) {
+    assertEquals(List.of("out.onnx", "out.onnx.data"), ExternalDataTest.fileNames(c));
+    for (String name : List.of("out.onnx", "out.onnx.data")) {
       assertArrayEquals(Files.readAllBytes(c.resolve(name)), Files.readAllBytes(d.resolve(name)), name);
     }
   }
 
   @Test
-  void keepIntoTheInputFolderRenamesTheDataFileInsteadOfReplacingTheInputs() throws Exception {
+  void keepNamesTheDataFileAfterTheOutputSoNoTwoOutputsShareOne() throws Exception {
     Map<Path, String> before = ExternalDataTest.hashes(source, sourceData);
     Path target = folder.resolve("out.onnx");
+    Path other = folder.resolve("other.onnx");
     try (OnnxModel model = OnnxModel.read(source)) {
       WriteResult result = ModelWriter.write(model, model.proto(), target, WriteOptions.defaults());
-      Path renamed = folder.resolve("out.onnx.m.bin");
-      assertEquals(List.of(renamed), result.dataFiles());
-      assertEquals(1, result.notes().size(), result.notes().toString());
-      String note = result.notes().get(0);
-      assertTrue(note.contains("'m.bin'") && note.contains("'out.onnx.m.bin'"), note);
+      assertEquals(List.of(folder.resolve("out.onnx.data")), result.dataFiles());
+      WriteResult second = ModelWriter.write(model, model.proto(), other, WriteOptions.defaults());
+      assertEquals(List.of(folder.resolve("other.onnx.data")), second.dataFiles());
     }
     assertEquals(before, ExternalDataTest.hashes(source, sourceData));
-    assertEquals(List.of("m.bin", "m.onnx", "out.onnx", "out.onnx.m.bin"),
+    assertEquals(List.of("m.bin", "m.onnx", "other.onnx", "other.onnx.data", "out.onnx", "out.onnx.data"),
         ExternalDataTest.fileNames(folder));
     assertNoTemps(tmp);
     try (OnnxModel back = OnnxModel.read(target)) {
       for (TensorProto t : back.proto().getGraph().getInitializerList()) {
-        assertEquals("out.onnx.m.bin", ExternalDataRef.of(t).location(), t.getName());
+        assertEquals("out.onnx.data", ExternalDataRef.of(t).location(), t.getName());
       }
       assertArrayEquals(toDoubles(W1), valuesOf(back, 0));
       assertArrayEquals(toDoubles(W2), valuesOf(back, 1));
