@@ -357,6 +357,37 @@ class OrientationTest {
     assertClose(xWt(x, w(6, 4), 2, 4), runRewritten(g, x));
   }
 
+  @Test
+  void weightsInAModelLocalFunctionAreRewrittenForEveryCallSite() throws Exception {
+    int p = 6;
+    int q = 4;
+    var wc = Tensors.of("w", FLOAT, new long[] {q, p}, random(p * q));
+    var fn = dev.zeroinit.onnxio.proto.Onnx.FunctionProto.newBuilder()
+        .setName("Dense").setDomain("local").addInput("fx").addOutput("fy")
+        .addOpsetImport(dev.zeroinit.onnxio.proto.Onnx.OperatorSetIdProto.newBuilder().setVersion(17))
+        .addNode(dev.zeroinit.onnxio.proto.Onnx.NodeProto.newBuilder().setOpType("Constant")
+            .addOutput("w").addAttribute(Attr.t("value", wc)))
+        .addNode(dev.zeroinit.onnxio.proto.Onnx.NodeProto.newBuilder().setOpType("MatMul")
+            .addInput("fx").addInput("w").addOutput("fy"))
+        .build();
+    GraphBuilder g = graph();
+    g.input("x", FLOAT, 2, q);
+    g.node("Dense", new String[] {"x"}, new String[] {"y"});
+    g.output("y", FLOAT, 2, p);
+    GraphProto graph = g.build();
+    var calls = graph.toBuilder();
+    calls.setNode(0, calls.getNode(0).toBuilder().setDomain("local"));
+    ModelProto m = ModelProto.newBuilder().setIrVersion(8)
+        .addOpsetImport(dev.zeroinit.onnxio.proto.Onnx.OperatorSetIdProto.newBuilder().setVersion(17))
+        .addOpsetImport(dev.zeroinit.onnxio.proto.Onnx.OperatorSetIdProto.newBuilder().setDomain("local").setVersion(1))
+        .setGraph(calls).addFunctions(fn).build();
+    Plan plan = Planner.plan(m, PlanOptions.defaults());
+    assertEquals(1, plan.rewritten().size());
+    assertEquals("function:local:Dense", plan.rewritten().get(0).site().graphId());
+    Tensor x = Tensor.random(16, 2, q);
+    assertClose(xWt(x, w(p, q), 2, q), OrtRunner.run(rewrite(m), "x", x));
+  }
+
   // ------------------------------------------------------------------ helpers
 
   private static GraphBuilder graph() {
