@@ -22,37 +22,37 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
 
   static int report(Throwable ex, CommandLine cmd) {
     var err = cmd.getErr();
+    Failure f = classify(ex);
+    if (f.code() == ExitCodes.INTERNAL && "1".equals(System.getenv("ZERO_INIT_DEBUG"))) {
+      ex.printStackTrace(err);
+    }
+    err.println("zero-init: " + f.line());
+    err.flush();
+    return f.code();
+  }
+
+  /** A failure as the exit code it maps to, a short kind and the one line the user sees. */
+  record Failure(int code, String kind, String line) { }
+
+  /** Classifies a failure the way the command line reports it (also per model, in batch). */
+  static Failure classify(Throwable ex) {
     if (ex instanceof UncheckedIOException u) {
       ex = u.getCause();
     }
-    int code;
-    String line;
     if (ex instanceof InvalidModelException e) {
-      code = ExitCodes.INVALID_MODEL;
-      line = e.oneLine();
+      return new Failure(ExitCodes.INVALID_MODEL, "invalid-model", e.oneLine());
     } else if (ex instanceof WriteRefusedException e) {
-      code = ExitCodes.USAGE;
-      line = e.getMessage();
+      return new Failure(ExitCodes.USAGE, "refused", e.getMessage());
     } else if (ex instanceof UsageException e) {
-      code = ExitCodes.USAGE;
-      line = e.getMessage();
+      return new Failure(ExitCodes.USAGE, "usage", e.getMessage());
     } else if (ex instanceof IOException e) {
-      code = ExitCodes.IO;
-      line = ioMessage(e);
+      return new Failure(ExitCodes.IO, "io", ioMessage(e));
     } else if (ex instanceof OutOfMemoryError) {
-      code = ExitCodes.IO;
-      line = "not enough memory (" + (Runtime.getRuntime().maxMemory() >> 20)
-          + " MB heap); give the JVM more with JAVA_OPTS=-Xmx...";
-    } else {
-      code = ExitCodes.INTERNAL;
-      line = "internal error: " + ex + " (please report it; ZERO_INIT_DEBUG=1 shows the stack trace)";
-      if ("1".equals(System.getenv("ZERO_INIT_DEBUG"))) {
-        ex.printStackTrace(err);
-      }
+      return new Failure(ExitCodes.IO, "memory", "not enough memory (" + (Runtime.getRuntime().maxMemory() >> 20)
+          + " MB heap); give the JVM more with JAVA_OPTS=-Xmx...");
     }
-    err.println("zero-init: " + line);
-    err.flush();
-    return code;
+    return new Failure(ExitCodes.INTERNAL, "internal",
+        "internal error: " + ex + " (please report it; ZERO_INIT_DEBUG=1 shows the stack trace)");
   }
 
   static String ioMessage(IOException e) {

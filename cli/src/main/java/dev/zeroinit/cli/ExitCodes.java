@@ -12,6 +12,8 @@ public final class ExitCodes {
   public static final int INVALID_MODEL = 3;
   /** Reading or writing failed (disk full, permissions, missing output folder). */
   public static final int IO = 4;
+  /** Batch: some models failed (or were not run after --fail-fast); the others were done. */
+  public static final int SOME_FAILED = 6;
 
   private ExitCodes() { }
 }

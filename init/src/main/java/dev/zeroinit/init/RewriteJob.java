@@ -1,5 +1,6 @@
 package dev.zeroinit.init;
 
+import dev.zeroinit.onnxio.DeferredContent;
 import dev.zeroinit.onnxio.InvalidModelException;
 import dev.zeroinit.onnxio.ModelWriter;
 import dev.zeroinit.onnxio.OnnxModel;
@@ -44,12 +45,13 @@ public final class RewriteJob {
         return new Result(input, plan, null, t1 - t0, t2 - t1, 0, inputBytes);
       }
       ModelProto rewritten;
+      DeferredContent deferred = new DeferredContent(); // tensor bytes made one at a time by the writer
       try {
-        rewritten = Rewriter.apply(model.proto(), plan, metadata);
+        rewritten = Rewriter.apply(model.proto(), plan, metadata, deferred);
       } catch (InvalidModelException e) {
         throw e.inFile(input);
       }
-      WriteResult written = ModelWriter.write(model, rewritten, output, writeOptions);
+      WriteResult written = ModelWriter.write(model, rewritten, output, writeOptions, deferred);
       long t3 = System.nanoTime();
       return new Result(input, plan, written, t1 - t0, t2 - t1, t3 - t2, inputBytes);
     }

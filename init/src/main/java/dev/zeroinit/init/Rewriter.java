@@ -1,5 +1,7 @@
 package dev.zeroinit.init;
 
+import com.google.protobuf.ByteString;
+import dev.zeroinit.onnxio.DeferredContent;
 import dev.zeroinit.onnxio.InvalidModelException;
 import dev.zeroinit.onnxio.ModelWriter;
 import dev.zeroinit.onnxio.TensorSite;
@@ -13,6 +15,8 @@ import dev.zeroinit.onnxio.tensor.SparseByteString;
 import dev.zeroinit.onnxio.tensor.SparseValues;
 import dev.zeroinit.onnxio.tensor.TensorCodec;
 import dev.zeroinit.onnxio.tensor.TensorStorage;
+import java.io.IOException;
+import java.nio.channels.WritableByteChannel;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -25,9 +29,20 @@ import java.util.Map;
 public final class Rewriter {
   private Rewriter() { }
 
-  /** The rewritten model. */
+  /** The rewritten model; the new bytes of every planned tensor are made here, in memory. */
   public static ModelProto apply(ModelProto model, Plan plan, Map<String, String> metadata)
       throws InvalidModelException {
+    return apply(model, plan, metadata, null);
+  }
+
+  /**
+   * The rewritten model, where the planned tensors stored outside the proto (external data, and the
+   * large initializers the reader left in the model file) are registered with {@code deferred}
+   * instead of encoded: their bytes are made when {@link ModelWriter} writes them, one at a time,
+   * so memory stays at the largest single tensor. {@code deferred} null encodes them here.
+   */
+  public static ModelProto apply(ModelProto model, Plan plan, Map<String, String> metadata,
+      DeferredContent deferred) throws InvalidModelException {
     Map<TensorSite, PlanEntry> bySite = new HashMap<>();
     for (PlanEntry e : plan.rewritten()) {
       bySite.put(e.site(), e);
@@ -36,7 +51,13 @@ public final class Rewriter {
     try {
       rewritten = TensorWalker.transform(model, (site, t) -> {
         PlanEntry e = bySite.get(site);
-        return e == null ? t : rewrite(t, e, plan.options());
+        if (e == null) {
+          return t;
+        }
+        if (deferred != null && ExternalDataRef.isExternal(t)) {
+          return deferred.defer(site, t, new PlannedContent(t, e, plan.options()));
+        }
+        return rewrite(t, e, plan.options());
       });
     } catch (InvalidModelException | RuntimeException e) {
       throw e;
@@ -66,6 +87,38 @@ public final class Rewriter {
     TensorProto.Builder b = t.toBuilder();
     TensorCodec.encodeInto(b, type, count, values, TensorStorage.TYPED_FIELDS);
     return b.build();
+  }
+
+  /** The planned bytes of one tensor, encoded each time the writer asks and not kept. */
+  private static final class PlannedContent implements DeferredContent.TensorContent {
+    private final DataType type;
+    private final long count;
+    private final long length;
+    private final PlanEntry entry;
+    private final PlanOptions options;
+
+    PlannedContent(TensorProto t, PlanEntry entry, PlanOptions options) throws InvalidModelException {
+      this.type = DataType.fromCode(t.getDataType());
+      this.count = TensorCodec.elementCount(t);
+      this.length = DataType.rawByteLength(type, count);
+      this.entry = entry;
+      this.options = options;
+    }
+
+    @Override
+    public long length() {
+      return length;
+    }
+
+    @Override
+    public ByteString bytes() {
+      return SparseByteString.encode(type, count, storedValues(entry, options));
+    }
+
+    @Override
+    public void writeTo(WritableByteChannel out) throws IOException {
+      DeferredContent.writeFully(bytes(), out);
+    }
   }
 
   private static ModelProto withMetadata(ModelProto model, Map<String, String> metadata) {

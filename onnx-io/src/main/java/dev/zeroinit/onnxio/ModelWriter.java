@@ -2,6 +2,7 @@ package dev.zeroinit.onnxio;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.UnsafeByteOperations;
 import dev.zeroinit.onnxio.external.ExternalDataRef;
 import dev.zeroinit.onnxio.external.ExternalDataStore;
 import dev.zeroinit.onnxio.proto.Onnx.ModelProto;
@@ -10,7 +11,6 @@ import dev.zeroinit.onnxio.proto.Onnx.TensorProto;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,10 +29,13 @@ import java.util.Set;
  * first, so the target never holds a partial file and never points at missing data. On failure the
  * temp files are removed and existing files are untouched.
  *
- * <p>Tensors may come in three forms: inline ({@code raw_data} or typed fields), external and still
- * in the source model's files (copied in bounded chunks, never loaded whole), or <em>pending
+ * <p>Tensors may come in four forms: inline ({@code raw_data} or typed fields), external and still
+ * in the source model's files (copied in bounded chunks, never loaded whole), <em>pending
  * external</em>: marked EXTERNAL with a location and carrying new bytes in {@code raw_data} (see
- * {@link #pendingExternal}); the layout decides where each ends up.
+ * {@link #pendingExternal}), or <em>deferred</em>: pending external whose bytes are made only when
+ * the writer places them (see {@link DeferredContent}); the layout decides where each ends up. Memory
+ * stays bounded by the largest single tensor made or inlined: source data is copied in chunks,
+ * heap bytes are written in 1 MB slices, untouched source bytes put inline are wrapped, not copied.
  */
 public final class ModelWriter {
   /** Leave room under the protobuf limit for everything that is not tensor data. */
@@ -43,15 +46,18 @@ public final class ModelWriter {
   private final OnnxModel source;
   private final Path target;
   private final WriteOptions options;
+  private final DeferredContent deferred;
   private final Set<Path> sourceFiles = new HashSet<>();
   private final List<String> notes = new ArrayList<>();
   /** The distinct external data locations of the model being written. */
   private final Set<String> keptLocations = new java.util.LinkedHashSet<>();
 
-  private ModelWriter(OnnxModel source, Path target, WriteOptions options) throws IOException {
+  private ModelWriter(OnnxModel source, Path target, WriteOptions options, DeferredContent deferred)
+      throws IOException {
     this.source = source;
     this.target = target.toAbsolutePath().normalize();
     this.options = options;
+    this.deferred = deferred;
     if (source != null && source.file() != null) {
       sourceFiles.add(real(source.file()));
       for (ExternalDataStore.Region r : source.externalRegions().values()) {
@@ -88,7 +94,17 @@ public final class ModelWriter {
    */
   public static WriteResult write(OnnxModel source, ModelProto model, Path target, WriteOptions options)
       throws IOException, WriteRefusedException, InvalidModelException {
-    return new ModelWriter(source, target, options).run(model);
+    return new ModelWriter(source, target, options, null).run(model);
+  }
+
+  /**
+   * As {@link #write(OnnxModel, ModelProto, Path, WriteOptions)}, for a model whose deferred tensors
+   * and metadata (see {@link DeferredContent}) are in {@code deferred}: each deferred tensor's bytes
+   * are made when it is placed and dropped once written.
+   */
+  public static WriteResult write(OnnxModel source, ModelProto model, Path target, WriteOptions options,
+      DeferredContent deferred) throws IOException, WriteRefusedException, InvalidModelException {
+    return new ModelWriter(source, target, options, deferred).run(model);
   }
 
   private WriteResult run(ModelProto model)
@@ -139,10 +155,11 @@ public final class ModelWriter {
       Placement real = place(model, layout, channels);
       modelTmp = TempFiles.beside(target);
       long modelBytes;
+      ModelProto finalModel = withDeferredMetadata(real.model);
       try (FileChannel out = FileChannel.open(modelTmp, StandardOpenOption.WRITE)) {
-        OutputStream os = Channels.newOutputStream(out);
+        OutputStream os = new ChunkedOutput(out);
         CodedOutputStream cos = CodedOutputStream.newInstance(os, 1 << 20);
-        real.model.writeTo(cos);
+        finalModel.writeTo(cos);
         cos.flush();
         modelBytes = out.position();
         if (options.durable()) {
@@ -219,8 +236,11 @@ public final class ModelWriter {
     try {
       p.model = TensorWalker.transform(model, (site, t) -> {
         boolean external = ExternalDataRef.isExternal(t);
-        boolean pending = external && t.hasRawData();
-        long bytes = external && !pending ? sourceRegion(site).length() : t.getRawData().size();
+        DeferredContent.TensorContent content = external && DeferredContent.isMarked(t)
+            ? deferredContent(site) : null;
+        boolean pending = external && (t.hasRawData() || content != null);
+        long bytes = content != null ? content.length()
+            : external && !pending ? sourceRegion(site).length() : t.getRawData().size();
         boolean hasRaw = external || t.hasRawData();
         String destination = null;
         if (hasRaw) {
@@ -235,7 +255,7 @@ public final class ModelWriter {
         }
         if (destination == null) {
           p.inlineBytes += hasRaw ? bytes : t.getSerializedSize();
-          return external && channels != null ? inline(t, site, pending) : t;
+          return external && channels != null ? inline(t, site, pending, content) : t;
         }
         Path file = locationFiles.get(destination);
         if (file == null) {
@@ -246,7 +266,8 @@ public final class ModelWriter {
         if (channels == null) {
           return t;
         }
-        return writeExternal(t, site, pending, external, channels.get(file), p.files.get(file));
+        return writeExternal(t, site, external && !pending, content, channels.get(file),
+            p.files.get(file));
       });
     } catch (IOException | InvalidModelException | RuntimeException e) {
       throw e;
@@ -303,32 +324,101 @@ public final class ModelWriter {
     return r;
   }
 
-  private TensorProto inline(TensorProto t, TensorSite site, boolean pending) throws IOException {
-    ByteString bytes = pending ? t.getRawData()
-        : ByteString.copyFrom(source.externalData().map(sourceRegion(site)));
+  private DeferredContent.TensorContent deferredContent(TensorSite site) throws IOException {
+    DeferredContent.TensorContent c = deferred == null ? null : deferred.content(site);
+    if (c == null) {
+      throw new IOException(site.describe() + " is marked deferred but no content was given for it");
+    }
+    return c;
+  }
+
+  /**
+   * The tensor with its bytes inline. Untouched bytes of the source are wrapped, not copied: the
+   * mapping stays valid while the source model is open, which it is until the write is done.
+   */
+  private TensorProto inline(TensorProto t, TensorSite site, boolean pending,
+      DeferredContent.TensorContent content) throws IOException {
+    ByteString bytes = content != null ? content.bytes() : pending ? t.getRawData()
+        : UnsafeByteOperations.unsafeWrap(source.externalData().map(sourceRegion(site)));
+    if (content != null && bytes.size() != content.length()) {
+      throw new IOException("deferred content of " + site.describe() + " has " + bytes.size()
+          + " bytes, not the " + content.length() + " it announced");
+    }
     return t.toBuilder().clearExternalData().clearDataLocation().setRawData(bytes).build();
   }
 
-  private TensorProto writeExternal(TensorProto t, TensorSite site, boolean pending, boolean external,
-      FileChannel out, String location) throws IOException {
-    long length;
-    if (external && !pending) {
+  private TensorProto writeExternal(TensorProto t, TensorSite site, boolean fromSource,
+      DeferredContent.TensorContent content, FileChannel out, String location) throws IOException {
+    if (fromSource) {
       ExternalDataStore.Region r = sourceRegion(site);
       pad(out, r.length());
       long offset = out.position();
       source.externalData().copy(r, out);
-      length = r.length();
+      return externalTensor(t, location, offset, r.length());
+    }
+    if (content != null) {
+      long length = content.length();
+      pad(out, length);
+      long offset = out.position();
+      content.writeTo(out);
+      if (out.position() - offset != length) {
+        throw new IOException("deferred content of " + site.describe() + " wrote "
+            + (out.position() - offset) + " bytes, not the " + length + " it announced");
+      }
       return externalTensor(t, location, offset, length);
     }
     ByteString bytes = t.getRawData();
     pad(out, bytes.size());
     long offset = out.position();
-    for (ByteBuffer b : bytes.asReadOnlyByteBufferList()) {
-      while (b.hasRemaining()) {
-        out.write(b);
+    DeferredContent.writeFully(bytes, out);
+    return externalTensor(t, location, offset, bytes.size());
+  }
+
+  /** The model with the deferred metadata entries resolved (replacing entries with their keys). */
+  private ModelProto withDeferredMetadata(ModelProto model) throws IOException {
+    if (deferred == null || deferred.metadata().isEmpty()) {
+      return model;
+    }
+    Map<String, String> values = new LinkedHashMap<>();
+    for (Map.Entry<String, java.util.concurrent.Callable<String>> e : deferred.metadata().entrySet()) {
+      try {
+        values.put(e.getKey(), e.getValue().call());
+      } catch (IOException | RuntimeException ex) {
+        throw ex;
+      } catch (Exception ex) {
+        throw new IOException("metadata '" + e.getKey() + "' could not be computed: " + ex, ex);
       }
     }
-    return externalTensor(t, location, offset, bytes.size());
+    ModelProto.Builder b = model.toBuilder().clearMetadataProps();
+    for (StringStringEntryProto e : model.getMetadataPropsList()) {
+      if (!values.containsKey(e.getKey())) {
+        b.addMetadataProps(e);
+      }
+    }
+    values.forEach((k, v) -> b.addMetadataProps(entry(k, v)));
+    return b.build();
+  }
+
+  /**
+   * An output stream onto a channel that hands large arrays over in 1 MB slices (see
+   * {@link DeferredContent#writeFully(ByteBuffer, java.nio.channels.WritableByteChannel)}).
+   */
+  private static final class ChunkedOutput extends OutputStream {
+    private final FileChannel out;
+
+    ChunkedOutput(FileChannel out) {
+      this.out = out;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      DeferredContent.writeFully(ByteBuffer.wrap(b, off, len), out);
+    }
   }
 
   private static void pad(FileChannel out, long nextLength) throws IOException {

@@ -49,7 +49,9 @@ final class TensorSource {
     } else if (t.getDataLocation() == Onnx.TensorProto.DataLocation.EXTERNAL) {
       throw new InvalidModelException(label(t) + ": data is in external data, which was not supplied");
     } else if (t.hasRawData()) {
-      bytes = t.getRawData().asReadOnlyByteBuffer();
+      // slice: a ByteString aliasing a larger buffer (the reader parses with aliasing) reads with its
+      // position at the tensor's first byte, and the indexed reads below count from 0
+      bytes = t.getRawData().asReadOnlyByteBuffer().slice();
       where = "raw_data";
     } else {
       int present = typedCount(t, type);
