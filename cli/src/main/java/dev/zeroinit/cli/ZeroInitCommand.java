@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
@@ -28,7 +29,7 @@ import picocli.CommandLine.Spec;
     versionProvider = Version.class,
     sortOptions = false,
     usageHelpAutoWidth = true,
-    subcommands = {ModelsCommand.class, BatchCommand.class},
+    subcommands = {ModelsCommand.class, VerifyCommand.class, BatchCommand.class},
     description = {
         "Gives an ONNX model a deterministic ZerO initialization (Zhao, Schaefer, Anandkumar, TMLR 2022): "
             + "the weights of every Gemm, MatMul, Conv and ConvTranspose become identities, partial "
@@ -41,7 +42,11 @@ import picocli.CommandLine.Spec;
         "1:internal error (a bug; please report it)",
         "2:usage error (bad option, output exists without --force, ...)",
         "3:the input is not a valid model, or holds something refused (unsafe external data, ...)",
-        "4:I/O error (disk full, permission denied, missing folder, not enough memory)"})
+        "4:I/O error (disk full, permission denied, missing folder, not enough memory)",
+        "5:--verify: a signal check failed (the output is written)",
+        "6:batch: some models failed (listed); the others were done",
+        "7:--verify --device cuda where CUDA cannot be used (the output is written)",
+        "8:--verify: the result cannot run on this execution provider (the output is written)"})
 public final class ZeroInitCommand implements Callable<Integer> {
   /** The metadata_props keys the tool records; namespaced, as ONNX reserves unqualified keys. */
   static final String META_VERSION = "dev.zeroinit.version";
@@ -78,6 +83,13 @@ public final class ZeroInitCommand implements Callable<Integer> {
 
   @Option(names = {"-q", "--quiet"}, description = "Print nothing on success.")
   boolean quiet;
+
+  @Option(names = "--verify", description = "After writing, run the signal check on the result on ONNX Runtime "
+      + "(the options below; inputs drawn with seed 0; see 'zero-init verify --help').")
+  boolean verify;
+
+  @Mixin
+  VerifyOptions verifyOptions;
 
   public static void main(String[] args) {
     System.exit(run(args));
@@ -116,6 +128,13 @@ public final class ZeroInitCommand implements Callable<Integer> {
     if (model == null) {
       throw new UsageException("missing MODEL; try 'zero-init --help'");
     }
+    List<String> verifyGiven = VerifyOptions.given(spec.commandLine().getParseResult());
+    if (!verify && !verifyGiven.isEmpty()) {
+      throw new UsageException(String.join(", ", verifyGiven) + ": needs --verify");
+    }
+    if (verify && dryRun) {
+      throw new UsageException("--verify checks the written result; drop --dry-run");
+    }
     PlanOptions planOptions = rewrite.planOptions();
     Path target = target();
     WriteOptions writeOptions = WriteOptions.defaults()
@@ -145,6 +164,9 @@ public final class ZeroInitCommand implements Callable<Integer> {
       AtomicFile.write(report, PlanReport.toJson(result, rewrite.reportOptions(planOptions)));
     }
     out.flush();
+    if (verify) {
+      return VerifyRunner.run(spec.commandLine(), result.written().model(), result.plan(), verifyOptions, 0, quiet);
+    }
     return ExitCodes.OK;
   }
 
