@@ -1,5 +1,6 @@
 package dev.zeroinit.cli;
 
+import dev.zeroinit.onnxio.InsufficientMemoryException;
 import dev.zeroinit.onnxio.InvalidModelException;
 import dev.zeroinit.onnxio.WriteRefusedException;
 import java.io.IOException;
@@ -56,6 +57,9 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
   }
 
   static String ioMessage(IOException e) {
+    if (e instanceof InsufficientMemoryException) {
+      return e.getMessage(); // already names the file, the sizes and the option that helps
+    }
     if (e instanceof NoSuchFileException f) {
       return f.getFile() + ": no such file or folder"
           + (f.getReason() == null ? "" : " (" + f.getReason() + ")");

@@ -44,6 +44,7 @@ public final class RewriteJob {
       if (output == null) {
         return new Result(input, plan, null, t1 - t0, t2 - t1, 0, inputBytes);
       }
+      HeapBudget.check(input, model, plan, writeOptions); // refuse before allocating, not OOM half way
       ModelProto rewritten;
       DeferredContent deferred = new DeferredContent(); // tensor bytes made one at a time by the writer
       try {

@@ -69,9 +69,15 @@ public final class ModelReader {
       throw new InvalidModelException(path, "is not an ONNX model: it has no graph"
           + (proto.getIrVersion() == 0 ? " and no ir_version" : ""));
     }
+    try {
+      TensorChecks.check(proto);
+    } catch (InvalidModelException e) {
+      throw e.inFile(path);
+    }
     ExternalDataStore store = new ExternalDataStore(file.getParent());
     try {
       Map<TensorSite, ExternalDataStore.Region> regions = checkExternalData(proto, store);
+      GraphChecks.check(proto);
       return new OnnxModel(file, size, proto, store, regions);
     } catch (InvalidModelException e) {
       store.close();

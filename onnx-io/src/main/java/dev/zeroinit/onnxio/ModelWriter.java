@@ -184,6 +184,8 @@ public final class ModelWriter {
       done = true;
       return new WriteResult(target, List.copyOf(temps.keySet()), modelBytes + dataBytes, layout,
           List.copyOf(notes));
+    } catch (IOException e) {
+      throw named(e);
     } finally {
       if (!done) {
         for (FileChannel ch : channels.values()) {
@@ -201,6 +203,17 @@ public final class ModelWriter {
         }
       }
     }
+  }
+
+  /** A write error (disk full, ...) as one line that names the output; temp files go in finally. */
+  private IOException named(IOException e) {
+    if (e instanceof java.nio.file.FileSystemException) {
+      return e;
+    }
+    IOException named = new java.nio.file.FileSystemException(target.toString(), null,
+        "writing failed: " + e.getMessage() + "; no partial file was left");
+    named.initCause(e);
+    return named;
   }
 
   private void checkTarget(Path path, String what) throws WriteRefusedException, IOException {

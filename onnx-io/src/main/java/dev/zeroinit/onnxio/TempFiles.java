@@ -14,6 +14,8 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 final class TempFiles {
   private static final Set<Path> LIVE = ConcurrentHashMap.newKeySet();
+  /** Set by the shutdown hook before it deletes: no temp file may be created after that. */
+  private static volatile boolean shuttingDown;
 
   static {
     Runtime.getRuntime().addShutdownHook(new Thread(TempFiles::deleteAll, "zero-init-temp-cleanup"));
@@ -29,6 +31,11 @@ final class TempFiles {
     Path tmp = folder.resolve(name);
     LIVE.add(tmp);
     Files.createFile(tmp);
+    if (shuttingDown) {
+      // the hook may have passed this file already: remove it here, so a stop never leaves one
+      discard(tmp);
+      throw new IOException("stopped (the JVM is shutting down)");
+    }
     return tmp;
   }
 
@@ -48,6 +55,7 @@ final class TempFiles {
   }
 
   private static void deleteAll() {
+    shuttingDown = true;
     for (Path p : LIVE) {
       try {
         Files.deleteIfExists(p);

@@ -145,7 +145,7 @@ class DeferredContentTest {
     });
     IOException e = assertThrows(IOException.class, () -> ModelWriter.write(null, model,
         tmp.resolve("m.onnx"), WriteOptions.defaults().withLayout(ExternalDataLayout.SINGLE), deferred));
-    assertEquals("input vanished", e.getMessage());
+    assertTrue(e.getMessage().contains("input vanished"), e.getMessage());
     assertEquals(List.of(), ExternalDataTest.fileNames(tmp));
   }
 
