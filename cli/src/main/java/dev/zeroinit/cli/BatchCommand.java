@@ -100,15 +100,27 @@ final class BatchCommand implements Callable<Integer> {
   @Option(names = {"-q", "--quiet"}, description = "No progress and no table; failures are still listed.")
   boolean quiet;
 
-  /**
-   * The check run on each result after it is written: the hook {@code --verify} plugs into (it sets
-   * this from its own option). Nothing by default.
-   */
+  @Option(names = "--verify",
+      description = "Run the signal check on ONNX Runtime on every result right after it is written; "
+          + "a model whose check fails is reported as failed (its output stays).")
+  boolean verify;
+
+  @picocli.CommandLine.Mixin
+  VerifyOptions verifyOptions;
+
+  /** The check run on each result after it is written: the signal check with --verify, else nothing. */
   AfterRewrite afterRewrite = AfterRewrite.NONE;
 
   @Override
   public Integer call() throws Exception {
     PlanOptions planOptions = rewrite.planOptions();
+    java.util.List<String> verifyGiven = VerifyOptions.given(spec.commandLine().getParseResult());
+    if (!verify && !verifyGiven.isEmpty()) {
+      throw new UsageException(String.join(", ", verifyGiven) + ": needs --verify");
+    }
+    if (verify) {
+      afterRewrite = VerifyRunner.afterRewrite(verifyOptions);
+    }
     ExternalDataLayout layout = rewrite.layout();
     if (jobs < 1) {
       throw new UsageException("--jobs: " + jobs + " is not a positive number");

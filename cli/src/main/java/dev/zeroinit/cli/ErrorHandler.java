@@ -46,6 +46,8 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
       return new Failure(ExitCodes.USAGE, "refused", e.getMessage());
     } else if (ex instanceof UsageException e) {
       return new Failure(ExitCodes.USAGE, "usage", e.getMessage());
+    } else if (ex instanceof SignalCheckFailedException e) {
+      return new Failure(ExitCodes.CHECK_FAILED, "signal-check", e.getMessage());
     } else if (ex instanceof IOException e) {
       return new Failure(ExitCodes.IO, "io", ioMessage(e));
     } else if (ex instanceof OutOfMemoryError) {

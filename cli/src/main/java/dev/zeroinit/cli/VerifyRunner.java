@@ -72,6 +72,37 @@ final class VerifyRunner {
     };
   }
 
+  /**
+   * The signal check as a batch hook: each result is checked right after it is written; a failed
+   * check fails that model (its output stays, as with the main job's --verify), a model that cannot
+   * run on the provider gets a note. --json, --plot and --against are per-model files and do not
+   * apply to a batch.
+   */
+  static dev.zeroinit.init.batch.AfterRewrite afterRewrite(VerifyOptions options) throws Exception {
+    if (options.json != null || options.plot != null || options.against != null) {
+      throw new UsageException("batch --verify: --json, --plot and --against are for one model; use 'zero-init verify'");
+    }
+    VerifyConfig config = config(options, 0);
+    requireRuntime();
+    return (input, output, plan) -> {
+      SignalReport r;
+      try {
+        r = Verifier.verify(output, plan, config);
+      } catch (DeviceUnavailableException e) {
+        throw new UsageException("--device cuda: CUDA cannot be used here: " + e.getMessage());
+      } catch (VerifyInputException e) {
+        throw new UsageException("signal check: " + e.getMessage());
+      }
+      return switch (r.verdict()) {
+        case PASS -> "signal check passed on " + r.provider().name();
+        case NOT_RUNNABLE -> "signal check not runnable on " + r.provider().name() + ": " + r.notRunnableReason();
+        case FAIL -> throw new SignalCheckFailedException("signal check failed: " + String.join("; ", r.checks().stream()
+            .filter(c -> c.status() == SignalReport.Status.FAIL)
+            .map(c -> "(" + c.number() + ") " + c.name() + ": " + c.detail()).toList()));
+      };
+    };
+  }
+
   static VerifyConfig config(VerifyOptions o, long seed) throws UsageException {
     Device device;
     try {

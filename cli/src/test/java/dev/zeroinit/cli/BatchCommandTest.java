@@ -293,6 +293,26 @@ class BatchCommandTest {
   }
 
   @Test
+  void verifyChecksEveryResultAndItsOptionsNeedIt() throws Exception {
+    Files.delete(in.resolve(CORRUPT));
+    Path json = tmp.resolve("r.json");
+    CliRun r = CliRun.of("batch", in.toString(), "-o", tmp.resolve("out").toString(), "--no-sync", "--verify",
+        "--device", "cpu", "--batch", "2", "--report", json.toString());
+    assertEquals(0, r.code(), r.toString());
+    JsonNode report = JSON.readTree(json.toFile());
+    assertEquals(GOOD.size(), report.get("models").size());
+    for (JsonNode m : report.get("models")) {
+      assertTrue(m.toString().contains("signal check passed on CPUExecutionProvider"), m.toString());
+    }
+    CliRun noVerify = CliRun.of("batch", in.toString(), "-o", tmp.resolve("o2").toString(), "--device", "cpu");
+    assertEquals(2, noVerify.code(), noVerify.toString());
+    assertTrue(noVerify.err().contains("--device: needs --verify"), noVerify.err());
+    CliRun perModelFile = CliRun.of("batch", in.toString(), "-o", tmp.resolve("o3").toString(), "--verify",
+        "--json", tmp.resolve("x.json").toString());
+    assertEquals(2, perModelFile.code(), perModelFile.toString());
+  }
+
+  @Test
   void usageErrorsExitWith2() throws Exception {
     Path out = tmp.resolve("out");
     assertEquals(2, CliRun.of("batch", in.toString()).code(), "no -o");
