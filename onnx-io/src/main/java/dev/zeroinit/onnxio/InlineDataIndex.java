@@ -72,37 +72,50 @@ final class InlineDataIndex {
     }
   }
 
-  /** Copies the fields of the message in [start, end), descending where it matters. */
-  private void message(int start, int end, ByteArrayOutputStream out, Level level) throws Malformed {
-    int pos = start;
-    while (pos < end) {
-      int fieldStart = pos;
-      long tag = varint(pos, end);
-      pos = next;
-      int field = (int) (tag >>> 3);
-      int wireType = (int) (tag & 7);
-      if (field == 0) {
+  /**
+   * One field of a message: where it starts, its number and wire type, where its value starts
+   * (after the length prefix for length-delimited fields) and where the field ends.
+   */
+  private record Field(int start, long tag, int bodyStart, int end) {
+    int number() {
+      return (int) (tag >>> 3);
+    }
+
+    int wireType() {
+      return (int) (tag & 7);
+    }
+  }
+
+  /** The field starting at {@code pos}, which must end by {@code end}. */
+  private Field field(int pos, int end) throws Malformed {
+    long tag = varint(pos, end);
+    int after = next;
+    if ((tag >>> 3) == 0) {
+      throw new Malformed();
+    }
+    if ((tag & 7) == WT_LEN) {
+      long len = varint(after, end);
+      int bodyStart = next;
+      if (len < 0 || len > end - bodyStart) {
         throw new Malformed();
       }
-      if (wireType == WT_LEN) {
-        long len = varint(pos, end);
-        int bodyStart = next;
-        if (len < 0 || len > end - bodyStart) {
-          throw new Malformed();
-        }
-        int bodyEnd = bodyStart + (int) len;
-        if (level == Level.MODEL && field == 7) {
-          nested(tag, bodyStart, bodyEnd, out, Level.GRAPH);
-        } else if (level == Level.GRAPH && field == 5) {
-          tensor(tag, fieldStart, bodyStart, bodyEnd, out);
-        } else {
-          copy(fieldStart, bodyEnd, out);
-        }
-        pos = bodyEnd;
+      return new Field(pos, tag, bodyStart, bodyStart + (int) len);
+    }
+    return new Field(pos, tag, after, skip((int) (tag & 7), after, end));
+  }
+
+  /** Copies the fields of the message in [start, end), descending where it matters. */
+  private void message(int start, int end, ByteArrayOutputStream out, Level level) throws Malformed {
+    for (int pos = start; pos < end; ) {
+      Field f = field(pos, end);
+      if (level == Level.MODEL && f.number() == 7 && f.wireType() == WT_LEN) {
+        nested(f.tag(), f.bodyStart(), f.end(), out, Level.GRAPH);
+      } else if (level == Level.GRAPH && f.number() == 5 && f.wireType() == WT_LEN) {
+        tensor(f, out);
       } else {
-        pos = skip(wireType, pos, end);
-        copy(fieldStart, pos, out);
+        copy(f.start(), f.end(), out);
       }
+      pos = f.end();
     }
   }
 
@@ -115,73 +128,40 @@ final class InlineDataIndex {
     appendTo(body, out);
   }
 
-  private void tensor(long tag, int fieldStart, int start, int end, ByteArrayOutputStream out)
-      throws Malformed {
-    int rawStart = -1;
-    int rawLen = 0;
+  /** An initializer: copied as it is, or with its large raw_data replaced by a reference. */
+  private void tensor(Field tensor, ByteArrayOutputStream out) throws Malformed {
+    Field raw = null;
     boolean external = false;
-    int pos = start;
-    while (pos < end) {
-      long t = varint(pos, end);
-      pos = next;
-      int field = (int) (t >>> 3);
-      int wireType = (int) (t & 7);
-      if (field == 0) {
-        throw new Malformed();
+    for (int pos = tensor.bodyStart(); pos < tensor.end(); ) {
+      Field f = field(pos, tensor.end());
+      if (f.number() == 9 && f.wireType() == WT_LEN) {
+        external |= raw != null; // two raw_data fields: leave the tensor alone
+        raw = f;
+      } else if (f.number() == 13 || f.number() == 14) {
+        external = true; // external_data, data_location: already external
       }
-      if (wireType == WT_LEN) {
-        long len = varint(pos, end);
-        int bodyStart = next;
-        if (len < 0 || len > end - bodyStart) {
-          throw new Malformed();
-        }
-        if (field == 9) {
-          if (rawStart >= 0) {
-            external = true; // two raw_data fields: leave the tensor alone
-          }
-          rawStart = bodyStart;
-          rawLen = (int) len;
-        } else if (field == 13) {
-          external = true;
-        }
-        pos = bodyStart + (int) len;
-      } else {
-        if (field == 14) {
-          external = true;
-        }
-        pos = skip(wireType, pos, end);
-      }
+      pos = f.end();
     }
-    if (rawStart < 0 || external || rawLen < threshold) {
-      copy(fieldStart, end, out);
+    int rawLen = raw == null ? 0 : raw.end() - raw.bodyStart();
+    if (raw == null || external || rawLen < threshold) {
+      copy(tensor.start(), tensor.end(), out);
       return;
     }
-    ByteArrayOutputStream body = new ByteArrayOutputStream(end - start - rawLen + 128);
-    // every field but raw_data, in their original order
-    pos = start;
-    while (pos < end) {
-      int fs = pos;
-      long t = varint(pos, end);
-      pos = next;
-      int wireType = (int) (t & 7);
-      if (wireType == WT_LEN) {
-        long len = varint(pos, end);
-        pos = next + (int) len;
-        if ((t >>> 3) == 9) {
-          continue;
-        }
-      } else {
-        pos = skip(wireType, pos, end);
+    ByteArrayOutputStream body = new ByteArrayOutputStream(tensor.end() - tensor.bodyStart() - rawLen + 128);
+    for (int pos = tensor.bodyStart(); pos < tensor.end(); ) { // every field but raw_data, in order
+      Field f = field(pos, tensor.end());
+      if (f.start() != raw.start()) {
+        copy(f.start(), f.end(), body);
       }
-      copy(fs, pos, body);
+      pos = f.end();
     }
     entry(body, "location", location);
-    entry(body, "offset", Long.toString(rawStart).getBytes(StandardCharsets.US_ASCII));
+    entry(body, "offset", Long.toString(raw.bodyStart()).getBytes(StandardCharsets.US_ASCII));
     entry(body, "length", Integer.toString(rawLen).getBytes(StandardCharsets.US_ASCII));
     entry(body, MARKER_KEY, new byte[] {'1'});
     writeVarint(body, (14 << 3) | WT_VARINT);
     writeVarint(body, TensorProto.DataLocation.EXTERNAL_VALUE);
-    writeVarint(out, tag);
+    writeVarint(out, tensor.tag());
     writeVarint(out, body.size());
     appendTo(body, out);
     stripped++;
