@@ -29,7 +29,7 @@ import picocli.CommandLine.Spec;
     versionProvider = Version.class,
     sortOptions = false,
     usageHelpAutoWidth = true,
-    subcommands = {ModelsCommand.class, VerifyCommand.class, BatchCommand.class},
+    subcommands = {ModelsCommand.class, VerifyCommand.class, BatchCommand.class, TrainGraphCommand.class},
     description = {
         "Gives an ONNX model a deterministic ZerO initialization (Zhao, Schaefer, Anandkumar, TMLR 2022): "
             + "the weights of every Gemm, MatMul, Conv and ConvTranspose become identities, partial "
