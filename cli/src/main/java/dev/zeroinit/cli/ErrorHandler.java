@@ -42,6 +42,8 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
     }
     if (ex instanceof InvalidModelException e) {
       return new Failure(ExitCodes.INVALID_MODEL, "invalid-model", e.oneLine());
+    } else if (ex instanceof dev.zeroinit.finetune.data.DatasetException e) {
+      return new Failure(ExitCodes.INVALID_MODEL, "invalid-data", e.oneLine());
     } else if (ex instanceof WriteRefusedException e) {
       return new Failure(ExitCodes.USAGE, "refused", e.getMessage());
     } else if (ex instanceof UsageException e) {

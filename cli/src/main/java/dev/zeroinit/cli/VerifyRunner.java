@@ -140,7 +140,7 @@ final class VerifyRunner {
   }
 
   /** ONNX Runtime's classes must be on the class path (beside the fat jar, in lib/). */
-  private static void requireRuntime() throws IOException {
+  static void requireRuntime() throws IOException {
     try {
       Class.forName("ai.onnxruntime.OrtEnvironment", false, VerifyRunner.class.getClassLoader());
     } catch (ClassNotFoundException | LinkageError e) {

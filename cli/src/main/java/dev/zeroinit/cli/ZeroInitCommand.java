@@ -29,7 +29,8 @@ import picocli.CommandLine.Spec;
     versionProvider = Version.class,
     sortOptions = false,
     usageHelpAutoWidth = true,
-    subcommands = {ModelsCommand.class, VerifyCommand.class, BatchCommand.class, TrainGraphCommand.class},
+    subcommands = {ModelsCommand.class, VerifyCommand.class, BatchCommand.class, TrainGraphCommand.class,
+        FinetuneCommand.class, EvalCommand.class},
     description = {
         "Gives an ONNX model a deterministic ZerO initialization (Zhao, Schaefer, Anandkumar, TMLR 2022): "
             + "the weights of every Gemm, MatMul, Conv and ConvTranspose become identities, partial "

@@ -9,6 +9,7 @@ import java.lang.reflect.Field;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * The one ONNX Runtime environment of this JVM, the choice of execution provider, and session
@@ -63,7 +64,7 @@ public final class OrtRuntime {
   }
 
   /** Opens the model for a session with the options given (the provider already added). */
-  interface ModelSource {
+  public interface ModelSource {
     OrtSession open(OrtEnvironment env, OrtSession.SessionOptions options) throws OrtException;
   }
 
@@ -73,13 +74,23 @@ public final class OrtRuntime {
    */
   static Session open(ModelSource source, Device device, int threads)
       throws OrtException, DeviceUnavailableException {
+    return open(source, device, threads, Map.of());
+  }
+
+  /**
+   * As {@link #open(ModelSource, Device, int)}, with session configuration entries added to the
+   * options of every session tried (for example {@code session.intra_op.allow_spinning}); for the
+   * other modules that run models (fine-tuning) with the same device choice.
+   */
+  public static Session open(ModelSource source, Device device, int threads, Map<String, String> config)
+      throws OrtException, DeviceUnavailableException {
     OrtEnvironment e = environment();
     String reason = null;
     if (device != Device.CPU) {
       reason = cudaReason(e);
       OrtSession.SessionOptions cuda = null;
       if (reason == null) {
-        cuda = options(threads);
+        cuda = options(threads, config);
         try {
           cuda.addCUDA(0);
         } catch (OrtException ex) {
@@ -103,7 +114,7 @@ public final class OrtRuntime {
         throw new DeviceUnavailableException(reason);
       }
     }
-    try (OrtSession.SessionOptions o = options(threads)) {
+    try (OrtSession.SessionOptions o = options(threads, config)) {
       return new Session(source.open(e, o), new Provider(device, CPU, reason));
     }
   }
@@ -134,10 +145,17 @@ public final class OrtRuntime {
   }
 
   static OrtSession.SessionOptions options(int threads) throws OrtException {
+    return options(threads, Map.of());
+  }
+
+  static OrtSession.SessionOptions options(int threads, Map<String, String> config) throws OrtException {
     OrtSession.SessionOptions o = new OrtSession.SessionOptions();
     try {
       if (threads > 0) {
         o.setIntraOpNumThreads(threads);
+      }
+      for (Map.Entry<String, String> c : config.entrySet()) {
+        o.addConfigEntry(c.getKey(), c.getValue());
       }
       o.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
       return o;
