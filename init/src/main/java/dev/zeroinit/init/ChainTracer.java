@@ -71,13 +71,14 @@ final class ChainTracer {
       case "Transpose": {
         long[] permAttr = n.intsAttr("perm");
         int r = in.length;
-        int[] perm = new int[r];
-        for (int d = 0; d < r; d++) {
-          perm[d] = permAttr == null ? r - 1 - d : (int) permAttr[d];
-        }
         if (permAttr != null && permAttr.length != r) {
           throw new TraceException("Transpose '" + n.label() + "' has a perm of rank "
               + permAttr.length + " for a tensor of rank " + r);
+        }
+        int[] perm = new int[r];
+        for (int d = 0; d < r; d++) {
+          long p = permAttr == null ? r - 1 - d : permAttr[d];
+          perm[d] = p < 0 || p >= r ? -1 : (int) p;
         }
         long[] out = new long[r];
         boolean[] seen = new boolean[r];
@@ -109,7 +110,7 @@ final class ChainTracer {
         return new ChainStep("Flatten", null, new long[] {a, b});
       }
       case "Squeeze":
-        return new ChainStep("Squeeze", null, squeeze(in, axes(n)));
+        return new ChainStep("Squeeze", null, squeeze(n, in, axes(n)));
       case "Unsqueeze":
         return new ChainStep("Unsqueeze", null, unsqueeze(in, axes(n)));
       default:
@@ -177,7 +178,7 @@ final class ChainTracer {
     return out;
   }
 
-  private static long[] squeeze(long[] in, long[] axes) {
+  private static long[] squeeze(NodeRef n, long[] in, long[] axes) throws TraceException {
     boolean[] drop = new boolean[in.length];
     if (axes == null) {
       for (int d = 0; d < in.length; d++) {
@@ -185,7 +186,12 @@ final class ChainTracer {
       }
     } else {
       for (long a : axes) {
-        drop[(int) (a < 0 ? a + in.length : a)] = true;
+        long axis = a < 0 ? a + in.length : a;
+        if (axis < 0 || axis >= in.length || in[(int) axis] != 1) {
+          throw new TraceException("Squeeze '" + n.label() + "' removes axis " + a
+              + " of a tensor of shape " + java.util.Arrays.toString(in) + ", which is not 1");
+        }
+        drop[(int) axis] = true;
       }
     }
     List<Long> out = new ArrayList<>();
