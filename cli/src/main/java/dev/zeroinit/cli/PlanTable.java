@@ -2,6 +2,7 @@ package dev.zeroinit.cli;
 
 import dev.zeroinit.init.Plan;
 import dev.zeroinit.init.PlanEntry;
+import dev.zeroinit.verify.Dims;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -71,15 +72,9 @@ final class PlanTable {
             + (zeroed > 0 ? " (branch ends zeroed)" : ""));
   }
 
+  /** e.g. {@code 64x3x7x7}, the same spelling as the signal report's. */
   static String shape(long[] dims) {
-    if (dims.length == 0) {
-      return "scalar";
-    }
-    StringBuilder b = new StringBuilder();
-    for (int i = 0; i < dims.length; i++) {
-      b.append(i == 0 ? "" : "x").append(dims[i]);
-    }
-    return b.toString();
+    return Dims.format(dims);
   }
 
   private static String clip(String s, int max) {

@@ -462,12 +462,11 @@ public final class Planner {
           List.copyOf(consumers), f.value() == 0 ? "zero" : "one", 0, 0, 1, f.value(), orientation,
           notes, null, bytes, layout, chain);
     }
+    ZeroMatrix m = WeightValues.matrixOf(layout, options); // P x Q per group or slice
+    long groups = layout instanceof WeightLayout.ConvKernel k ? k.groups()
+        : ((WeightLayout.MatrixSlices) layout).slices();
     if (options.method().isRandom()) {
       long[] fans = RandomWeights.fans(layout);
-      long groups = layout instanceof WeightLayout.ConvKernel k ? k.groups()
-          : ((WeightLayout.MatrixSlices) layout).slices();
-      long p = layout instanceof WeightLayout.ConvKernel k ? k.p() : ((WeightLayout.MatrixSlices) layout).p();
-      long q = layout instanceof WeightLayout.ConvKernel k ? k.q() : ((WeightLayout.MatrixSlices) layout).q();
       double spread = RandomWeights.spread(options.method(), layout);
       notes.add("fan_in " + fans[0] + ", fan_out " + fans[1] + (options.method() == InitMethod.ORTHOGONAL
           ? "" : (options.method().name().endsWith("NORMAL") ? ", std " : ", bound ") + spread)
@@ -477,19 +476,12 @@ public final class Planner {
               + " over the whole kernel" : layout.orientation())
           + (chain.describe().isEmpty() ? "" : " " + chain.describe());
       return new PlanEntry(source.site(), t.getName(), type.onnxName(), shape, first.role(),
-          List.copyOf(consumers), options.method().optionName(), p, q, groups, spread, randomOrientation,
-          List.copyOf(notes), null, bytes, layout, chain);
+          List.copyOf(consumers), options.method().optionName(), m.rows(), m.cols(), groups, spread,
+          randomOrientation, List.copyOf(notes), null, bytes, layout, chain);
     }
-    ZeroMatrix m = WeightValues.matrixOf(layout, options);
-    long groups = 1;
-    if (layout instanceof WeightLayout.ConvKernel k) {
-      groups = k.groups();
-      if (k.hasEvenKernel()) {
-        notes.add("even kernel " + Arrays.toString(Arrays.copyOfRange(k.shape(), 2, k.shape().length))
-            + " has no true centre; the tap is at floor(k/2) = " + Arrays.toString(k.centre()));
-      }
-    } else if (layout instanceof WeightLayout.MatrixSlices s) {
-      groups = s.slices();
+    if (layout instanceof WeightLayout.ConvKernel k && k.hasEvenKernel()) {
+      notes.add("even kernel " + Arrays.toString(Arrays.copyOfRange(k.shape(), 2, k.shape().length))
+          + " has no true centre; the tap is at floor(k/2) = " + Arrays.toString(k.centre()));
     }
     if (m.rule() == MatrixRule.HADAMARD) {
       int halfSteps = options.scale() == HadamardScale.PAPER ? m.hadamardOrder() - 1 : m.hadamardOrder();
