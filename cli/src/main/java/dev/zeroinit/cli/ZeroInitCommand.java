@@ -30,7 +30,7 @@ import picocli.CommandLine.Spec;
     sortOptions = false,
     usageHelpAutoWidth = true,
     subcommands = {ModelsCommand.class, VerifyCommand.class, BatchCommand.class, TrainGraphCommand.class,
-        FinetuneCommand.class, EvalCommand.class},
+        FinetuneCommand.class, EvalCommand.class, ExperimentCommand.class},
     description = {
         "Gives an ONNX model a deterministic ZerO initialization (Zhao, Schaefer, Anandkumar, TMLR 2022): "
             + "the weights of every Gemm, MatMul, Conv and ConvTranspose become identities, partial "

@@ -258,6 +258,9 @@ public final class Trainer {
         testFeed = new BatchFeed(env, ports, test, c.loss(), evalBatch);
       }
 
+      if (ckpt == null) {
+        observe(listener, 0, current, carried);
+      }
       for (int epoch = startEpoch; epoch < c.epochs(); epoch++) {
         batches.startEpoch(epoch);
         listener.epochStarted(epoch + 1, c.epochs(), steps, c.batchSize());
@@ -297,6 +300,7 @@ public final class Trainer {
           owned.add(r);
           current = next;
           globalStep++;
+          observe(listener, globalStep, current, carried);
           if (!Double.isFinite(loss)) {
             throw new FinetuneException(FinetuneException.Kind.DIVERGED, String.format(Locale.ROOT,
                 "the loss became %s at epoch %d, step %d (lr %.4g): training diverged; lower --lr"
@@ -388,6 +392,24 @@ public final class Trainer {
       closeQuietly(eval);
       closeQuietly(step);
     }
+  }
+
+  /** Hands the listener the carried values it asks for after {@code step}. */
+  private static void observe(TrainingListener listener, long step, Map<String, OnnxTensor> current,
+      List<Carried> carried) {
+    Set<String> wanted = listener.observe(step);
+    if (wanted.isEmpty()) {
+      return;
+    }
+    Map<String, ObservedTensor> values = new LinkedHashMap<>();
+    for (Carried k : carried) {
+      if (wanted.contains(k.input())) {
+        values.put(k.input(), new ObservedTensor(k.input(), TensorData.type(k.elemType()),
+            k.dims().clone(), TensorData.view(current.get(k.input())).asReadOnlyBuffer()
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN)));
+      }
+    }
+    listener.observed(step, values);
   }
 
   private static OrtRuntime.Session open(OrtRuntime.ModelSource source, Device device, int threads,

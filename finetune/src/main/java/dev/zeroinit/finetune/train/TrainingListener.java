@@ -2,6 +2,8 @@ package dev.zeroinit.finetune.train;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * What a fine-tuning run reports while it runs; the command line turns it into a progress bar or
@@ -27,6 +29,22 @@ public interface TrainingListener {
    */
   default void stepDone(int step, double loss, double meanLoss, double lr,
       double samplesPerSecond) {}
+
+  /**
+   * The carried values (parameters, running statistics) this listener wants to read after global
+   * step {@code step} of the run (0: before the first step of a fresh run); empty for none. Asked
+   * before the first step and after every step, so keep it cheap.
+   */
+  default Set<String> observe(long step) {
+    return Set.of();
+  }
+
+  /**
+   * The values {@link #observe} asked for, after global step {@code step}. The buffers are
+   * read-only views of ONNX Runtime's tensors, valid only during this call; names that the step
+   * does not carry are absent.
+   */
+  default void observed(long step, Map<String, ObservedTensor> values) {}
 
   /** The test set is being evaluated after the epoch's steps. */
   default void evaluating() {}

@@ -1,0 +1,27 @@
+package dev.zeroinit.experiments;
+
+import java.util.Locale;
+
+/** Pieces of the experiments' Markdown summaries. */
+final class SummaryText {
+  private SummaryText() {}
+
+  /** The "How it ran" section: command, machine, wall time, execution provider. */
+  static void runFacts(StringBuilder b, ExperimentSettings s, double seconds, String provider) {
+    b.append("## How it ran\n\n");
+    if (s.command() != null && !s.command().isBlank()) {
+      b.append("- command: `").append(s.command()).append("`\n");
+    }
+    b.append("- machine: ").append(MachineInfo.describe()).append('\n');
+    b.append(String.format(Locale.ROOT, "- wall time: %.0f s%n", seconds));
+    b.append("- ONNX Runtime: ").append(provider == null ? "device " + s.device() : provider)
+        .append(", intra-op threads ").append(s.threads() == 0 ? "ONNX Runtime's choice"
+            : String.valueOf(s.threads())).append('\n');
+  }
+
+  /** A number as short as it reads: {@code 1} for 1.0, {@code 0.125} for 0.125. */
+  static String number(double v) {
+    return v == Math.rint(v) && Math.abs(v) < 1e15 ? String.valueOf((long) v)
+        : String.valueOf(v);
+  }
+}
