@@ -313,13 +313,8 @@ public final class AccuracyExperiment {
               last.trainLoss()), String.format(Locale.ROOT, "%.0f", r.seconds()));
     }
     b.append(each.markdown()).append('\n');
-    b.append("![learning curves](").append(NAME).append(".png)\n\n");
-    b.append("## Verdict\n\n");
-    for (String v : verdicts) {
-      b.append("- ").append(v).append('\n');
-    }
-    b.append('\n');
-    SummaryText.runFacts(b, s, seconds, provider);
+    SummaryText.chartVerdictsAndRunFacts(b, NAME, "learning curves", verdicts, s, seconds,
+        provider);
     return b.toString();
   }
 }

@@ -250,13 +250,8 @@ public final class DegeneracyExperiment {
         + " sigma_max * n_h * 2^-23, as torch.linalg.matrix_rank counts for float32.%n%n",
         data.train().size(), data.test().size(), SummaryText.number(o.lr()), o.batch(), o.epochs(), o.every()));
     b.append(summary.markdown()).append('\n');
-    b.append("![rank of W3 - I against iteration](").append(NAME).append(".png)\n\n");
-    b.append("## Verdict\n\n");
-    for (String v : verdicts) {
-      b.append("- ").append(v).append('\n');
-    }
-    b.append('\n');
-    SummaryText.runFacts(b, s, seconds, provider);
+    SummaryText.chartVerdictsAndRunFacts(b, NAME, "rank of W3 - I against iteration", verdicts,
+        s, seconds, provider);
     return b.toString();
   }
 

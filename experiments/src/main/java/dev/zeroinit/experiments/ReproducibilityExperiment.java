@@ -206,13 +206,8 @@ public final class ReproducibilityExperiment {
           p.firstDifferentStep() < 0 ? "none" : String.valueOf(p.firstDifferentStep()));
     }
     b.append(compare.markdown()).append('\n');
-    b.append("![training loss per step](").append(NAME).append(".png)\n\n");
-    b.append("## Verdict\n\n");
-    for (String v : verdicts) {
-      b.append("- ").append(v).append('\n');
-    }
-    b.append('\n');
-    SummaryText.runFacts(b, s, seconds, provider);
+    SummaryText.chartVerdictsAndRunFacts(b, NAME, "training loss per step", verdicts, s, seconds,
+        provider);
     var files = ExperimentFiles.write(s.out(), NAME, points, png, b.toString());
     return new Outcome(summary, files, verdicts, seconds);
   }

@@ -1,10 +1,23 @@
 package dev.zeroinit.experiments;
 
+import java.util.List;
 import java.util.Locale;
 
 /** Pieces of the experiments' Markdown summaries. */
 final class SummaryText {
   private SummaryText() {}
+
+  /** The end every summary shares: the chart, the verdicts, how it ran. */
+  static void chartVerdictsAndRunFacts(StringBuilder b, String name, String chartAlt,
+      List<String> verdicts, ExperimentSettings s, double seconds, String provider) {
+    b.append("![").append(chartAlt).append("](").append(name).append(".png)\n\n");
+    b.append("## Verdict\n\n");
+    for (String v : verdicts) {
+      b.append("- ").append(v).append('\n');
+    }
+    b.append('\n');
+    runFacts(b, s, seconds, provider);
+  }
 
   /** The "How it ran" section: command, machine, wall time, execution provider. */
   static void runFacts(StringBuilder b, ExperimentSettings s, double seconds, String provider) {
