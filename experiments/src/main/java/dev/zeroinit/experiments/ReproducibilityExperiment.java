@@ -71,7 +71,7 @@ public final class ReproducibilityExperiment {
   record Spec(InitMethod method, long seed, int threads, int repeat) {
     String label() {
       return method.optionName() + (method.isRandom() ? " seed " + seed : " run " + repeat)
-          + ", " + threads + (threads == 1 ? " thread" : " threads");
+          + ", " + ReproducibilityExperiment.threads(threads);
     }
   }
 
@@ -83,9 +83,14 @@ public final class ReproducibilityExperiment {
     }
   }
 
-  /** How two runs of the same command compare. */
-  public record Pair(Run a, Run b, boolean identical, double maxAbsDiff, int firstDifferentStep) {
-    static Pair of(Run a, Run b) {
+  /**
+   * How two ZerO runs compare.
+   *
+   * @param what which two runs: the same command twice, or one thread count against another
+   */
+  public record Pair(String what, Run a, Run b, boolean identical, double maxAbsDiff,
+      int firstDifferentStep) {
+    static Pair of(String what, Run a, Run b) {
       double max = 0;
       for (int i = 0; i < a.weights().length; i++) {
         max = Math.max(max, Math.abs(a.weights()[i] - b.weights()[i]));
@@ -98,7 +103,7 @@ public final class ReproducibilityExperiment {
           break;
         }
       }
-      return new Pair(a, b, a.digest().equals(b.digest()), max, first);
+      return new Pair(what, a, b, a.digest().equals(b.digest()), max, first);
     }
   }
 
@@ -165,10 +170,18 @@ public final class ReproducibilityExperiment {
     double seconds = (System.nanoTime() - t0) / 1e9;
 
     List<Pair> pairs = new ArrayList<>();
+    Run firstZero = null;
     for (int t : o.threads()) {
       List<Run> zs = runs.stream().filter(r -> r.method() == InitMethod.ZERO && r.threads() == t)
           .toList();
-      pairs.add(Pair.of(zs.get(0), zs.get(1)));
+      pairs.add(Pair.of("ZerO with " + threads(t) + ", the same command twice", zs.get(0),
+          zs.get(1)));
+      if (firstZero == null) {
+        firstZero = zs.get(0);
+      } else {
+        pairs.add(Pair.of("ZerO with " + threads(firstZero.threads()) + " against " + threads(t),
+            firstZero, zs.get(0)));
+      }
     }
     ResultTable points = new ResultTable("run", "method", "seed", "threads", "step", "loss");
     for (Run r : runs) {
@@ -198,11 +211,11 @@ public final class ReproducibilityExperiment {
         o.steps(), o.batch(), SummaryText.number(o.lr()), data.test().size(),
         o.baseline().optionName()));
     b.append(summary.markdown()).append('\n');
-    ResultTable compare = new ResultTable("ZerO, same command", "bitwise identical",
+    ResultTable compare = new ResultTable("runs compared", "bitwise identical",
         "largest weight difference", "first step whose loss differs");
     for (Pair p : pairs) {
-      compare.add(p.a().threads() + (p.a().threads() == 1 ? " thread" : " threads"),
-          p.identical() ? "yes" : "no", String.format(Locale.ROOT, "%.3g", p.maxAbsDiff()),
+      compare.add(p.what(), p.identical() ? "yes" : "no", p.maxAbsDiff() == 0 ? "0"
+          : String.format(Locale.ROOT, "%.3g", p.maxAbsDiff()),
           p.firstDifferentStep() < 0 ? "none" : String.valueOf(p.firstDifferentStep()));
     }
     b.append(compare.markdown()).append('\n');
@@ -215,12 +228,10 @@ public final class ReproducibilityExperiment {
   static List<String> verdicts(List<Pair> pairs, List<Run> seeds) {
     List<String> v = new ArrayList<>();
     for (Pair p : pairs) {
-      String threads = p.a().threads() + (p.a().threads() == 1 ? " thread" : " threads");
-      v.add(p.identical() ? "ZerO with " + threads + ": the two runs are bitwise identical"
-          + " (SHA-256 " + p.a().digest().substring(0, 16) + "...)"
-          : String.format(Locale.ROOT, "ZerO with %s: the two runs differ (largest weight"
-              + " difference %.3g, losses differ from step %d): ONNX Runtime's kernels do not add"
-              + " in a fixed order with this many threads", threads, p.maxAbsDiff(),
+      v.add(p.identical() ? p.what() + ": bitwise identical weights (SHA-256 "
+          + p.a().digest().substring(0, 16) + "...) and losses"
+          : String.format(Locale.ROOT, "%s: the runs differ (largest weight difference %.3g,"
+              + " losses differ from step %d)", p.what(), p.maxAbsDiff(),
               p.firstDifferentStep()));
     }
     if (seeds.size() > 1) {
@@ -241,6 +252,10 @@ public final class ReproducibilityExperiment {
           loss.format(4)));
     }
     return v;
+  }
+
+  static String threads(int n) {
+    return n + (n == 1 ? " thread" : " threads");
   }
 
   /** {@code ||a - b|| / ((||a|| + ||b||) / 2)}. */

@@ -143,8 +143,10 @@ class QuickExperimentsTest {
     assertFiles(r, out, ReproducibilityExperiment.NAME);
     // 2 thread counts x 2 ZerO runs + 2 seeds
     assertEquals(6, r.table().rows().size());
-    assertTrue(r.verdicts().get(0).startsWith("ZerO with 1 thread: the two runs are bitwise"
-        + " identical"), r.verdicts().get(0));
+    assertTrue(r.verdicts().get(0).startsWith("ZerO with 1 thread, the same command twice:"
+        + " bitwise identical weights"), r.verdicts().get(0));
+    assertTrue(r.verdicts().get(2).startsWith("ZerO with 1 thread against 2 threads:"),
+        r.verdicts().get(2));
     List<String> digests = r.table().rows().stream().map(x -> x.get(4)).toList();
     assertEquals(digests.get(0), digests.get(1));
     assertTrue(!digests.get(4).equals(digests.get(5)), "two seeds, two sets of weights");
