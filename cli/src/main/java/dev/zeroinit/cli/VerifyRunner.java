@@ -34,6 +34,16 @@ final class VerifyRunner {
    */
   static int run(picocli.CommandLine cmd, Path model, Plan plan, VerifyOptions options, long seed, boolean quiet)
       throws Exception {
+    return run(cmd, model, plan, options, seed, quiet, null);
+  }
+
+  /**
+   * As {@link #run(picocli.CommandLine, Path, Plan, VerifyOptions, long, boolean)}, followed, when
+   * {@code grad} is not null, by the gradient check ({@code verify --grad}) on the same batch and
+   * provider; --json then holds its report under {@code gradient}, and the exit code is both checks'.
+   */
+  static int run(picocli.CommandLine cmd, Path model, Plan plan, VerifyOptions options, long seed, boolean quiet,
+      GradRunner.Request grad) throws Exception {
     VerifyConfig config = config(options, seed);
     requireRuntime();
     PrintWriter out = cmd.getOut();
@@ -56,20 +66,28 @@ final class VerifyRunner {
       out.print(SignalTable.render(report, original));
     }
     out.flush();
+    Map<String, Object> sections = new LinkedHashMap<>();
+    int gradCode = ExitCodes.OK;
+    if (grad != null) {
+      GradRunner.Outcome g = GradRunner.run(cmd, model, plan, config, grad, report);
+      sections.put("gradient", g.json());
+      gradCode = g.code();
+    }
     if (options.json != null) {
       Map<String, Object> tool = new LinkedHashMap<>();
       tool.put("tool", "zero-init");
       tool.put("version", Version.get());
-      AtomicFile.write(options.json, SignalJson.toJson(report, original, tool));
+      AtomicFile.write(options.json, SignalJson.toJson(report, original, tool, sections));
     }
     if (options.plot != null) {
       AtomicFile.write(options.plot, SignalPlot.png(report, original, 1100, 750));
     }
-    return switch (report.verdict()) {
+    int code = switch (report.verdict()) {
       case PASS -> ExitCodes.OK;
       case FAIL -> ExitCodes.CHECK_FAILED;
       case NOT_RUNNABLE -> ExitCodes.NOT_RUNNABLE;
     };
+    return grad == null ? code : GradRunner.combine(code, gradCode);
   }
 
   /**

@@ -20,6 +20,15 @@ public final class SignalJson {
 
   /** The report as UTF-8 JSON; {@code original} may be null; {@code tool} names the producer. */
   public static byte[] toJson(SignalReport r, SignalReport original, Map<String, Object> tool) {
+    return toJson(r, original, tool, Map.of());
+  }
+
+  /**
+   * As {@link #toJson(SignalReport, SignalReport, Map)}, with further top-level sections after the
+   * report (for example the gradient check's, under {@code gradient}).
+   */
+  public static byte[] toJson(SignalReport r, SignalReport original, Map<String, Object> tool,
+      Map<String, Object> sections) {
     Map<String, Object> root = new LinkedHashMap<>(tool);
     root.putAll(tree(r));
     if (original != null) {
@@ -40,6 +49,7 @@ public final class SignalJson {
       }
       root.put("layersAgainstOriginal", pairs);
     }
+    root.putAll(sections);
     try {
       return JSON.writeValueAsBytes(root);
     } catch (JsonProcessingException e) {
@@ -148,7 +158,7 @@ public final class SignalJson {
   }
 
   /** A double, or its name when not finite (JSON has no NaN). */
-  static Object number(double v) {
+  public static Object number(double v) {
     if (Double.isNaN(v)) {
       return "NaN";
     }

@@ -191,21 +191,6 @@ public final class SignalTable {
 
   /** Appends aligned rows: {@code right[c]} right-aligns column c. */
   private static void table(StringBuilder out, List<String[]> rows, boolean[] right) {
-    int cols = rows.get(0).length;
-    int[] w = new int[cols];
-    for (String[] row : rows) {
-      for (int c = 0; c < cols; c++) {
-        w[c] = Math.max(w[c], row[c].length());
-      }
-    }
-    for (String[] row : rows) {
-      StringBuilder line = new StringBuilder();
-      for (int c = 0; c < cols; c++) {
-        String cell = row[c];
-        String pad = " ".repeat(w[c] - cell.length());
-        line.append(c == 0 ? "" : "  ").append(right[c] ? pad + cell : cell + pad);
-      }
-      out.append(line.toString().stripTrailing()).append('\n');
-    }
+    TextTable.append(out, rows, right);
   }
 }

@@ -137,7 +137,7 @@ public final class Verifier {
    * zeroed), except that a file this tool wrote with {@code --residual plain} or a random
    * {@code --method} (recorded in its metadata under {@value #META_OPTIONS}) zeroes no branch.
    */
-  static PlanOptions planOptionsOf(ModelProto proto) {
+  public static PlanOptions planOptionsOf(ModelProto proto) {
     PlanOptions options = PlanOptions.defaults();
     for (StringStringEntryProto e : proto.getMetadataPropsList()) {
       if (!e.getKey().equals(META_OPTIONS)) {
@@ -532,7 +532,8 @@ public final class Verifier {
     return s.length() <= 8 ? s : String.format(Locale.ROOT, "%.3g", v);
   }
 
-  static String pct(double f) {
+  /** A fraction as a percentage for a report: {@code 0%}, {@code 12.5%}, {@code 100%}. */
+  public static String pct(double f) {
     if (f == 0 || f == 1) {
       return String.format(Locale.ROOT, "%.0f%%", f * 100);
     }
