@@ -215,15 +215,17 @@ public final class DegeneracyExperiment {
     List<LineChart.Line> compare = new ArrayList<>();
     List<LineChart.Line> sweep = new ArrayList<>();
     for (Run r : runs) {
-      double[] x = r.iterations().stream().mapToDouble(Long::doubleValue).toArray();
-      double[] y = r.ranks().stream().mapToDouble(Integer::doubleValue).toArray();
       if (r.hidden() == o.compareHidden() && o.methods().contains(r.method())) {
         compare.add(new LineChart.Line(r.method().optionName(), o.methods().indexOf(r.method()),
-            false, x, y));
+            false, xs(r), ys(r)));
       }
-      if (r.method() == InitMethod.PARTIAL_IDENTITY && o.sweepHidden().contains(r.hidden())) {
-        sweep.add(new LineChart.Line("partial identity, n_h " + r.hidden(),
-            3 + o.sweepHidden().indexOf(r.hidden()), false, x, y));
+    }
+    for (int h : o.sweepHidden()) { // in the order the user gave the widths
+      for (Run r : runs) {
+        if (r.method() == InitMethod.PARTIAL_IDENTITY && r.hidden() == h) {
+          sweep.add(new LineChart.Line("partial identity, n_h " + h,
+              3 + o.sweepHidden().indexOf(h), false, xs(r), ys(r)));
+        }
       }
     }
     List<LineChart.Panel> panels = new ArrayList<>();
@@ -237,6 +239,14 @@ public final class DegeneracyExperiment {
     }
     return LineChart.png("Degeneracy (Theorem 1): MLP 784-784-n_h-n_h-10 on Fashion-MNIST, SGD lr "
         + o.lr() + ", batch " + o.batch(), "iteration", panels, 1000, 900);
+  }
+
+  private static double[] xs(Run r) {
+    return r.iterations().stream().mapToDouble(Long::doubleValue).toArray();
+  }
+
+  private static double[] ys(Run r) {
+    return r.ranks().stream().mapToDouble(Integer::doubleValue).toArray();
   }
 
   private static String markdown(ExperimentSettings s, Options o, DataSplits data, List<Run> runs,
