@@ -9,6 +9,7 @@ import dev.zeroinit.experiments.Outcome;
 import dev.zeroinit.experiments.ReproducibilityExperiment;
 import dev.zeroinit.finetune.train.FinetuneException;
 import dev.zeroinit.init.InitMethod;
+import dev.zeroinit.init.ResidualMode;
 import dev.zeroinit.verify.DeviceUnavailableException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -239,6 +240,15 @@ final class ExperimentCommand implements Callable<Integer> {
         description = "Random methods compared with ZerO (default kaiming-normal,xavier-normal).")
     String methods;
 
+    @Option(names = "--zero-runs", paramLabel = "N",
+        description = "How many times ZerO runs (default 2: the runs must be identical).")
+    Integer zeroRuns;
+
+    @Option(names = "--zero-residual", paramLabel = "zero-last|plain",
+        description = "ZerO's residual scheme: zero-last (default: the last layer of each branch"
+            + " zero, each block starts as the identity) or plain (every layer by the matrix rule).")
+    String zeroResidual;
+
     @Option(names = "--skip-no-warmup",
         description = "Do not run ZerO without warm-up (by default it runs once, to show what warm-up"
             + " does).")
@@ -281,9 +291,22 @@ final class ExperimentCommand implements Callable<Integer> {
       var o = new AccuracyExperiment.Options(or(width, base.width()), or(epochs, base.epochs()),
           or(batch, base.batch()), or(lr, base.lr()), base.momentum(), base.weightDecay(),
           or(warmup, base.warmupEpochs()), baselines,
-          seeds == null ? base.seeds() : longs("--seeds", seeds), base.zeroRuns(), !skipNoWarmup,
+          seeds == null ? base.seeds() : longs("--seeds", seeds), or(zeroRuns, base.zeroRuns()),
+          residual(), !skipNoWarmup,
           or(limit, base.trainLimit()), or(testLimit, base.testLimit()));
       return AccuracyExperiment.run(s, o, l);
+    }
+
+    private ResidualMode residual() throws UsageException {
+      if (zeroResidual == null) {
+        return ResidualMode.ZERO_LAST;
+      }
+      try {
+        return ResidualMode.parse(zeroResidual);
+      } catch (IllegalArgumentException e) {
+        throw new UsageException("--zero-residual: '" + zeroResidual + "' is not one of zero-last,"
+            + " plain");
+      }
     }
   }
 

@@ -10,6 +10,7 @@ import dev.zeroinit.finetune.train.LrSchedule;
 import dev.zeroinit.finetune.train.Trainer;
 import dev.zeroinit.finetune.train.TrainingListener;
 import dev.zeroinit.init.InitMethod;
+import dev.zeroinit.init.ResidualMode;
 import dev.zeroinit.models.CifarResNet;
 import dev.zeroinit.models.ModelOptions;
 import dev.zeroinit.onnxio.InvalidModelException;
@@ -45,13 +46,16 @@ public final class AccuracyExperiment {
    * @param baselines the random methods ZerO is compared with
    * @param seeds the seeds each random method runs with
    * @param zeroRuns how many times ZerO runs (identical runs expected)
+   * @param zeroResidual ZerO's residual scheme: the last layer of each branch zero (the default)
+   *     or every layer by ZerO's matrix rule
    * @param noWarmupRun also run ZerO without warm-up
    * @param trainLimit training images used (0: all 60,000)
    * @param testLimit test images evaluated after each epoch (0: all 10,000)
    */
   public record Options(double width, int epochs, int batch, double lr, double momentum,
       double weightDecay, double warmupEpochs, List<InitMethod> baselines, List<Long> seeds,
-      int zeroRuns, boolean noWarmupRun, int trainLimit, int testLimit) {
+      int zeroRuns, ResidualMode zeroResidual, boolean noWarmupRun, int trainLimit,
+      int testLimit) {
     public Options {
       baselines = List.copyOf(baselines);
       seeds = List.copyOf(seeds);
@@ -64,13 +68,14 @@ public final class AccuracyExperiment {
     /** The full run: width 1/8, 5 epochs of 20,000 images, batch 128, 3 seeds per baseline. */
     public static Options full() {
       return new Options(0.125, 5, 128, 0.1, 0.9, 1e-4, 1, List.of(InitMethod.KAIMING_NORMAL,
-          InitMethod.XAVIER_NORMAL), List.of(1L, 2L, 3L), 2, true, 20000, 0);
+          InitMethod.XAVIER_NORMAL), List.of(1L, 2L, 3L), 2, ResidualMode.ZERO_LAST, true, 20000,
+          0);
     }
 
     /** The plumbing in seconds: width 1/16, 2 epochs of 640 images, 2 seeds. */
     public static Options quick() {
       return new Options(0.0625, 2, 64, 0.1, 0.9, 1e-4, 1, full().baselines(), List.of(1L, 2L), 2,
-          true, 640, 500);
+          ResidualMode.ZERO_LAST, true, 640, 500);
     }
   }
 
@@ -137,7 +142,7 @@ public final class AccuracyExperiment {
       Spec spec = plan.get(i);
       listener.runStarted(i + 1, plan.size(), spec.label());
       Onnx.ModelProto model = TrainingRuns.initialized(CifarResNet.RESNET18, mo, spec.method(),
-          spec.seed());
+          spec.seed(), spec.method().isRandom() ? ResidualMode.PLAIN : o.zeroResidual());
       FinetuneConfig config = FinetuneConfig.builder().epochs(o.epochs()).batchSize(o.batch())
           .lr(o.lr()).schedule(LrSchedule.Kind.COSINE)
           .warmupEpochs(spec.warmup() ? o.warmupEpochs() : 0)
@@ -297,12 +302,14 @@ public final class AccuracyExperiment {
     b.append(String.format(Locale.ROOT, "CIFAR-style ResNet-18 (BatchNorm, width x%s, 1 input"
         + " channel, 28x28) on Fashion-MNIST (%d training images, %d test images), %d epochs,"
         + " batch %d, SGD momentum %s, weight decay %s, lr %s with %s epoch(s) of linear warm-up,"
-        + " then cosine decay; the same batches in the same order for every run. ZerO uses its"
-        + " residual scheme (the last layer of each branch zero); the random methods initialise"
-        + " every layer as torch.nn.init does.%n%n", SummaryText.number(o.width()),
+        + " then cosine decay; the same batches in the same order for every run. ZerO: %s; the"
+        + " random methods initialise every layer as torch.nn.init does.%n%n",
+        SummaryText.number(o.width()),
         data.train().size(), data.test().size(), o.epochs(), o.batch(),
         SummaryText.number(o.momentum()), o.weightDecay(), SummaryText.number(o.lr()),
-        SummaryText.number(o.warmupEpochs())));
+        SummaryText.number(o.warmupEpochs()), o.zeroResidual() == ResidualMode.ZERO_LAST
+            ? "residual scheme zero-last (the last layer of each branch zero)"
+            : "residual scheme plain (every layer by the matrix rule, no branch zeroed)"));
     b.append(summary.markdown()).append('\n');
     ResultTable each = new ResultTable("run", "final test accuracy (%)", "final train loss",
         "seconds");

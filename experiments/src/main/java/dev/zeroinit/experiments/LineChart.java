@@ -68,10 +68,16 @@ public final class LineChart {
     System.setProperty("java.awt.headless", "true");
     NumberAxis x = new NumberAxis(xLabel);
     x.setAutoRangeIncludesZero(false);
+    boolean whole = panels.stream().flatMap(p -> p.lines().stream())
+        .allMatch(l -> java.util.Arrays.stream(l.x()).allMatch(v -> v == Math.rint(v)));
+    if (whole) {
+      x.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
+    }
     CombinedDomainXYPlot plot = new CombinedDomainXYPlot(x);
     plot.setGap(10);
+    java.util.Set<String> inLegend = new java.util.HashSet<>();
     for (Panel p : panels) {
-      plot.add(panel(p), 1);
+      plot.add(panel(p, inLegend), 1);
     }
     JFreeChart chart = new JFreeChart(title, JFreeChart.DEFAULT_TITLE_FONT, plot, true);
     chart.setBackgroundPaint(Color.WHITE);
@@ -80,7 +86,8 @@ public final class LineChart {
     return out.toByteArray();
   }
 
-  private static XYPlot panel(Panel p) {
+  /** A panel; a line whose name an earlier panel already put in the legend is left out of it. */
+  private static XYPlot panel(Panel p, java.util.Set<String> inLegend) {
     XYSeriesCollection data = new XYSeriesCollection();
     XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, false);
     List<String> names = new ArrayList<>();
@@ -105,6 +112,7 @@ public final class LineChart {
               new float[] {6f, 4f}, 0f)
           : new BasicStroke(2f));
       r.setSeriesShapesVisible(index, line.x().length <= 30);
+      r.setSeriesVisibleInLegend(index, inLegend.add(key));
     }
     NumberAxis y = new NumberAxis(p.yLabel());
     y.setAutoRangeIncludesZero(p.includeZero());

@@ -45,9 +45,15 @@ final class TrainingRuns {
    */
   static Onnx.ModelProto initialized(String name, ModelOptions options, InitMethod method,
       long seed) throws InvalidModelException {
+    return initialized(name, options, method, seed,
+        method.isRandom() ? ResidualMode.PLAIN : ResidualMode.ZERO_LAST);
+  }
+
+  /** A catalog model initialised with {@code method} and the residual scheme {@code residual}. */
+  static Onnx.ModelProto initialized(String name, ModelOptions options, InitMethod method,
+      long seed, ResidualMode residual) throws InvalidModelException {
     Onnx.ModelProto m = ModelCatalog.standard().build(name, options);
-    PlanOptions plan = PlanOptions.defaults().withMethod(method, seed)
-        .withResidual(method.isRandom() ? ResidualMode.PLAIN : ResidualMode.ZERO_LAST);
+    PlanOptions plan = PlanOptions.defaults().withMethod(method, seed).withResidual(residual);
     return Rewriter.apply(m, Planner.plan(m, plan), Map.of());
   }
 
