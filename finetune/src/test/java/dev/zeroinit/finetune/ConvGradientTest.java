@@ -70,6 +70,12 @@ class ConvGradientTest {
         Attr.ints("strides", 2, 2), Attr.ints("pads", 1, 1, 1, 1)));
     t.add(conv("groups 2 to 1x1 (one GEMM)", d(2, 8, 3, 3), d(8, 4, 3, 3), true,
         Attr.i("group", 2)));
+    t.add(conv("3x3 dilation 2 to 1x1 (one GEMM)", d(2, 8, 5, 5), d(8, 8, 3, 3), false,
+        Attr.ints("dilations", 2, 2)));
+    t.add(conv("1x1 on 2x2, 16 channels (one GEMM, no patches)", d(2, 16, 2, 2), d(16, 16, 1, 1),
+        false));
+    t.add(conv("1x1 stride 2, 16 channels (one GEMM, strided patches)", d(2, 16, 4, 4),
+        d(16, 16, 1, 1), false, Attr.ints("strides", 2, 2)));
     return t.stream();
   }
 
@@ -102,6 +108,9 @@ class ConvGradientTest {
         Attr.ints("pads", 1, 1, 1, 1, 1, 1)));
     t.add(conv("3-D stride 2 groups 2", d(1, 4, 5, 4, 4), d(4, 2, 3, 2, 2), false,
         Attr.i("group", 2), Attr.ints("strides", 2, 2, 2), Attr.ints("pads", 1, 0, 1, 1, 1, 0)));
+    t.add(conv("3-D k3 to 1x1x1 (one GEMM)", d(2, 4, 3, 3, 3), d(4, 4, 3, 3, 3), true));
+    t.add(conv("1-D k3 pad 1 stride 2 on 3, 16 channels (one GEMM)", d(2, 16, 3), d(16, 16, 3),
+        false, Attr.ints("pads", 1, 1), Attr.ints("strides", 2)));
     return t.stream();
   }
 
