@@ -16,12 +16,10 @@ import java.util.List;
  *       the same weight, strides, dilations, group and pads, output_padding chosen to give back the
  *       input's size. ONNX Runtime's CPU Conv is much faster than its ConvTranspose (measured on the
  *       sample ResNet, batch 128: about 18% of the whole step).
- *   <li>Weight gradient: the input's patches are extracted by one depthwise Conv with fixed one-hot
- *       kernels (im2col as a convolution: [N, C*K, out...], a free Reshape to [N, G, C/G*K, L]),
- *       multiplied by the output gradient [N, G, L, M/G] with one batched MatMul and summed over the
- *       batch. A 1x1 kernel with stride 1 and no padding needs no extraction. (The depthwise form
- *       measured about 13% faster per step than the same extraction over [N*C, 1, spatial], whose
- *       9-channel output ONNX Runtime pads and reorders.)
+ *   <li>Weight gradient ({@link ConvWeightGradient}): im2col of the input as one depthwise Conv
+ *       with fixed one-hot kernels, multiplied by the output gradient either per sample (a batched
+ *       MatMul summed over the batch, for many output positions and a small weight) or as one GEMM
+ *       over (batch, position) (for few positions and a large weight), whichever moves less data.
  *   <li>Bias gradient: ReduceSum over batch and spatial axes.
  * </ul>
  */
@@ -55,50 +53,6 @@ final class ConvRules {
   static void register(GradientRules r) {
     r.put("Conv", ConvRules::conv);
     r.put("ConvTranspose", ConvRules::convTranspose);
-  }
-
-  /**
-   * The gradient of a convolution weight [M, C/G, k...] from its input [N, C, spatial...] and the
-   * gradient of its output [N, M, out...] under the window {@code win}: im2col of the input as a
-   * depthwise Conv with one-hot kernels ([N, C*K, out...], a free Reshape to [N, G, C/G*K, L]),
-   * one batched MatMul with the output gradient as [N, G, L, M/G], a sum over the batch.
-   */
-  static String weightGrad(Emitter em, String x, String g, Windows.Window win,
-      boolean staticSpatial, long[] wd, long group) {
-    long[] kernel = Arrays.copyOfRange(wd, 2, wd.length);
-    long m = wd[0];
-    long cin = wd[1] * group;
-    long k = Dims.product(kernel);
-    long l = staticSpatial ? Dims.product(win.out()) : -1;
-    long n = staticSpatial ? -1 : 0; // with -1 taken by L, 0 copies the batch size
-    long cg = cin / group;
-    String cols;
-    if (win.unitKernel() && win.allStridesOne() && win.noPadding()) {
-      cols = em.reshape(x, n, group, cg, l);
-    } else {
-      // im2col as a depthwise convolution: per input channel, one output channel per kernel
-      // offset (a one-hot kernel), giving [N, C*K, out...]
-      long[] kd = Dims.concat(new long[] {cin * k, 1}, kernel);
-      String kernels = em.cached("onehot" + Arrays.toString(kd), () -> {
-        double[] onehots = new double[(int) (cin * k * k)];
-        for (int ch = 0; ch < cin; ch++) {
-          for (int i = 0; i < k; i++) {
-            onehots[(int) ((ch * k + i) * k + i)] = 1;
-          }
-        }
-        return em.tensor(kd, onehots);
-      });
-      String patches = em.node("Conv", new String[] {x, kernels},
-          Attr.ints("dilations", win.dilations()), Attr.i("group", cin),
-          Attr.ints("kernel_shape", kernel), Attr.ints("pads", win.pads()),
-          Attr.ints("strides", win.strides()));
-      cols = em.reshape(patches, n, group, cg * k, l);
-    }
-    // g [N, M, out...] -> [N, G, L, M/G]
-    String g4 = em.transpose(em.reshape(g, n, group, m / group, l), 0, 1, 3, 2);
-    String per = em.matMul(cols, g4); // [N, G, C/G*K, M/G]
-    String summed = em.reduceSum(per, new long[] {0}, false); // [G, C/G*K, M/G]
-    return em.reshape(em.transpose(summed, 0, 2, 1), wd);
   }
 
   /**
@@ -142,7 +96,7 @@ final class ConvRules {
       Windows.Window onG = new Windows.Window(kernel, win.strides(), win.dilations(),
           win.padBegin(), win.padEnd(), outSpatial, spatialOut);
       // W [C_in, C_out/G, k...] is the weight of the Conv from Y (C_out channels) to X (C_in)
-      c.accumulate(1, weightGrad(em, g, x, onG, staticSpatial, wd, group));
+      c.accumulate(1, ConvWeightGradient.of(em, g, x, onG, staticSpatial, wd, group));
     }
     if (c.active(2)) {
       long[] axes = Dims.concat(new long[] {0}, Dims.range(2, 2 + spatial));
@@ -230,7 +184,7 @@ final class ConvRules {
       c.accumulate(0, dx);
     }
     if (c.active(1)) {
-      c.accumulate(1, weightGrad(em, x, g, win, staticSpatial, wd, group));
+      c.accumulate(1, ConvWeightGradient.of(em, x, g, win, staticSpatial, wd, group));
     }
     if (c.active(2)) {
       long[] axes = Dims.concat(new long[] {0}, Dims.range(2, 2 + spatial));

@@ -188,8 +188,13 @@ final class Emitter {
 
   /** A float constant of any shape (for small tensors: kernels, masks). */
   String tensor(long[] dims, double[] values) {
+    return tensorOf(floatType, dims, values);
+  }
+
+  /** A constant of the given element type and any shape. */
+  String tensorOf(int type, long[] dims, double[] values) {
     String name = fresh("c");
-    constants.add(Tensors.of(name, floatType, dims, values));
+    constants.add(Tensors.of(name, type, dims, values));
     shapes.initializer(constants.get(constants.size() - 1));
     return name;
   }

@@ -1,6 +1,8 @@
 package dev.zeroinit.finetune;
 
 import static dev.zeroinit.finetune.GradCheck.d;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.zeroinit.onnxio.build.Attr;
 import dev.zeroinit.onnxio.proto.Onnx;
@@ -8,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 /**
@@ -60,7 +63,37 @@ class ConvGradientTest {
         Attr.s("auto_pad", "VALID")));
     t.add(conv("kernel_shape given, no pads attribute", d(1, 2, 5, 5), d(3, 2, 3, 3), false,
         Attr.ints("kernel_shape", 3, 3)));
+    // few output positions, a large weight: the weight gradient as one GEMM over (batch, position)
+    t.add(conv("3x3 pad 1 on 2x2, 16 channels (one GEMM)", d(2, 16, 2, 2), d(16, 16, 3, 3), true,
+        Attr.ints("pads", 1, 1, 1, 1)));
+    t.add(conv("3x3 stride 2 pad 1 to 2x2 (one GEMM)", d(3, 8, 4, 4), d(8, 8, 3, 3), false,
+        Attr.ints("strides", 2, 2), Attr.ints("pads", 1, 1, 1, 1)));
+    t.add(conv("groups 2 to 1x1 (one GEMM)", d(2, 8, 3, 3), d(8, 4, 3, 3), true,
+        Attr.i("group", 2)));
+    t.add(conv("3x3 dilation 2 to 1x1 (one GEMM)", d(2, 8, 5, 5), d(8, 8, 3, 3), false,
+        Attr.ints("dilations", 2, 2)));
+    t.add(conv("1x1 on 2x2, 16 channels (one GEMM, no patches)", d(2, 16, 2, 2), d(16, 16, 1, 1),
+        false));
+    t.add(conv("1x1 stride 2, 16 channels (one GEMM, strided patches)", d(2, 16, 4, 4),
+        d(16, 16, 1, 1), false, Attr.ints("strides", 2, 2)));
     return t.stream();
+  }
+
+  /** Which of the two weight-gradient products is written, by the data each moves. */
+  @Test
+  void weightGradientProductFollowsTheSizes() {
+    // the first CIFAR ResNet stage (32 channels, 32x32) per sample, the last (256, 4x4) as one GEMM
+    assertFalse(ConvWeightGradient.oneGemmCheaper(32 * 9, 32, 32 * 32));
+    assertTrue(ConvWeightGradient.oneGemmCheaper(256 * 9, 256, 4 * 4));
+    GradCheck small = GradCheck.f32("one GEMM structure");
+    small.input("x", d(2, 16, 2, 2), small.uniform()).input("w", d(16, 16, 3, 3), small.uniform())
+        .node("Conv", "y", new String[] {"x", "w"}, Attr.ints("pads", 1, 1, 1, 1)).output("y");
+    List<Onnx.NodeProto> nodes = small.gradientModel().getGraph().getNodeList();
+    List<String> products = nodes.stream().filter(n -> n.getOpType().equals("MatMul"))
+        .map(n -> n.getOutput(0)).toList();
+    assertTrue(products.size() == 1, "one MatMul: " + products);
+    assertFalse(nodes.stream().anyMatch(n -> n.getOpType().equals("ReduceSum")
+        && products.contains(n.getInput(0))), "no per-sample products summed over the batch");
   }
 
   @TestFactory
@@ -75,6 +108,9 @@ class ConvGradientTest {
         Attr.ints("pads", 1, 1, 1, 1, 1, 1)));
     t.add(conv("3-D stride 2 groups 2", d(1, 4, 5, 4, 4), d(4, 2, 3, 2, 2), false,
         Attr.i("group", 2), Attr.ints("strides", 2, 2, 2), Attr.ints("pads", 1, 0, 1, 1, 1, 0)));
+    t.add(conv("3-D k3 to 1x1x1 (one GEMM)", d(2, 4, 3, 3, 3), d(4, 4, 3, 3, 3), true));
+    t.add(conv("1-D k3 pad 1 stride 2 on 3, 16 channels (one GEMM)", d(2, 16, 3), d(16, 16, 3),
+        false, Attr.ints("pads", 1, 1), Attr.ints("strides", 2)));
     return t.stream();
   }
 

@@ -21,7 +21,8 @@ import java.util.SplittableRandom;
  * fed as the next step's inputs without copying. Not a test; run with
  * {@code java -cp finetune/target/classes:finetune/target/test-classes:$(deps)
  * dev.zeroinit.finetune.StepGraphBench [batch] [threads] [steps] [sgd|momentum|adamw]
- * [mlp|sample-resnet] [profile-file-prefix]}.
+ * [mlp|sample-resnet|resnet18:WIDTH|...] [profile-file-prefix]}; with a prefix, ONNX Runtime
+ * writes a per-node profile (JSON) of the run, warm-up steps included.
  */
 public final class StepGraphBench {
   private StepGraphBench() {}
@@ -36,8 +37,13 @@ public final class StepGraphBench {
       case "adamw" -> OptimizerConfig.adamw();
       default -> OptimizerConfig.sgd();
     };
-    String modelName = args.length > 4 ? args[4] : "mlp";
-    Onnx.ModelProto mlp = ModelCatalog.standard().build(modelName, ModelOptions.DEFAULTS);
+    String modelArg = args.length > 4 ? args[4] : "mlp";
+    // NAME or NAME:WIDTH (a CNN's width multiplier, e.g. resnet18:0.5)
+    String modelName = modelArg.split(":")[0];
+    ModelOptions options = modelArg.contains(":")
+        ? ModelOptions.DEFAULTS.withWidthMultiplier(Double.parseDouble(modelArg.split(":")[1]))
+        : ModelOptions.DEFAULTS;
+    Onnx.ModelProto mlp = ModelCatalog.standard().build(modelName, options);
     long[] inDims = mlp.getGraph().getInput(0).getType().getTensorType().getShape().getDimList()
         .stream().mapToLong(d -> d.hasDimValue() ? d.getDimValue() : batch).toArray();
     int features = (int) (java.util.Arrays.stream(inDims).reduce(1, (a, b) -> a * b) / batch);
@@ -87,7 +93,7 @@ public final class StepGraphBench {
         carried.put(c.input(), v);
       }
       OrtSession.Result previous = null;
-      int warmup = 20;
+      int warmup = modelName.equals("mlp") ? 20 : 2;
       long start = 0;
       double loss = 0;
       for (int step = 0; step < warmup + steps; step++) {
