@@ -249,6 +249,11 @@ final class ExperimentCommand implements Callable<Integer> {
             + " zero, each block starts as the identity) or plain (every layer by the matrix rule).")
     String zeroResidual;
 
+    @Option(names = "--no-batchnorm",
+        description = "ResNet-18 without BatchNormalization (convolutions with biases), the regime"
+            + " ZerO was designed for.")
+    boolean noBatchNorm;
+
     @Option(names = "--skip-no-warmup",
         description = "Do not run ZerO without warm-up (by default it runs once, to show what warm-up"
             + " does).")
@@ -292,7 +297,7 @@ final class ExperimentCommand implements Callable<Integer> {
           or(batch, base.batch()), or(lr, base.lr()), base.momentum(), base.weightDecay(),
           or(warmup, base.warmupEpochs()), baselines,
           seeds == null ? base.seeds() : longs("--seeds", seeds), or(zeroRuns, base.zeroRuns()),
-          residual(), !skipNoWarmup,
+          residual(), !noBatchNorm, !skipNoWarmup,
           or(limit, base.trainLimit()), or(testLimit, base.testLimit()));
       return AccuracyExperiment.run(s, o, l);
     }

@@ -76,6 +76,14 @@ class ExperimentCommandTest {
     assertTrue(zero.errorLine().startsWith("zero-init: accuracy: --width must be above 0"),
         zero.err());
 
+    Cli.Run residual = Cli.run("experiment", "accuracy", "--quick", "--zero-residual", "half",
+        "-o", dir.resolve("r")).assertOneLineError(ExitCodes.USAGE);
+    assertEquals("zero-init: --zero-residual: 'half' is not one of zero-last, plain",
+        residual.errorLine());
+    Cli.Run method = Cli.run("experiment", "accuracy", "--quick", "--methods", "zero",
+        "-o", dir.resolve("m")).assertOneLineError(ExitCodes.USAGE);
+    assertTrue(method.errorLine().contains("zero is not a random method"), method.err());
+
     Cli.Run noData = tiny(dir.resolve("c"), "--data", dir.resolve("nowhere"));
     noData.assertOneLineError(ExitCodes.IO);
     assertTrue(noData.errorLine().contains("nowhere"), noData.err());

@@ -48,14 +48,16 @@ public final class AccuracyExperiment {
    * @param zeroRuns how many times ZerO runs (identical runs expected)
    * @param zeroResidual ZerO's residual scheme: the last layer of each branch zero (the default)
    *     or every layer by ZerO's matrix rule
+   * @param batchNorm ResNet-18 with BatchNormalization after every convolution (the standard
+   *     form), or without it (convolutions with biases), the regime ZerO was designed for
    * @param noWarmupRun also run ZerO without warm-up
    * @param trainLimit training images used (0: all 60,000)
    * @param testLimit test images evaluated after each epoch (0: all 10,000)
    */
   public record Options(double width, int epochs, int batch, double lr, double momentum,
       double weightDecay, double warmupEpochs, List<InitMethod> baselines, List<Long> seeds,
-      int zeroRuns, ResidualMode zeroResidual, boolean noWarmupRun, int trainLimit,
-      int testLimit) {
+      int zeroRuns, ResidualMode zeroResidual, boolean batchNorm, boolean noWarmupRun,
+      int trainLimit, int testLimit) {
     public Options {
       baselines = List.copyOf(baselines);
       seeds = List.copyOf(seeds);
@@ -68,14 +70,14 @@ public final class AccuracyExperiment {
     /** The full run: width 1/8, 5 epochs of 20,000 images, batch 128, 3 seeds per baseline. */
     public static Options full() {
       return new Options(0.125, 5, 128, 0.1, 0.9, 1e-4, 1, List.of(InitMethod.KAIMING_NORMAL,
-          InitMethod.XAVIER_NORMAL), List.of(1L, 2L, 3L), 2, ResidualMode.ZERO_LAST, true, 20000,
-          0);
+          InitMethod.XAVIER_NORMAL), List.of(1L, 2L, 3L), 2, ResidualMode.ZERO_LAST, true, true,
+          20000, 0);
     }
 
     /** The plumbing in seconds: width 1/16, 2 epochs of 640 images, 2 seeds. */
     public static Options quick() {
       return new Options(0.0625, 2, 64, 0.1, 0.9, 1e-4, 1, full().baselines(), List.of(1L, 2L), 2,
-          ResidualMode.ZERO_LAST, true, 640, 500);
+          ResidualMode.ZERO_LAST, true, true, 640, 500);
     }
   }
 
@@ -131,7 +133,7 @@ public final class AccuracyExperiment {
     List<Spec> plan = plan(o);
     long stepsPerRun = TrainingRuns.steps(data.train().size(), o.batch(), o.epochs());
     ModelOptions mo = ModelOptions.DEFAULTS.withInChannels(1).withImageSize(28).withClasses(10)
-        .withWidthMultiplier(o.width());
+        .withWidthMultiplier(o.width()).withBatchNorm(o.batchNorm());
     listener.info(String.format(Locale.ROOT, "%d runs of ResNet-18 (width x%s) for %d epochs of"
         + " %d images (%d steps of %d each)", plan.size(), SummaryText.number(o.width()),
         o.epochs(), data.train().size(), stepsPerRun, o.batch()));
@@ -289,6 +291,7 @@ public final class AccuracyExperiment {
           .mapToDouble(EpochMetrics::trainLoss).toArray()));
     }
     return LineChart.png("ResNet-18 (width x" + SummaryText.number(o.width())
+        + (o.batchNorm() ? "" : ", no BatchNorm")
         + ") on Fashion-MNIST: ZerO against random initialisations", "epoch",
         List.of(new LineChart.Panel("test accuracy (%)", acc),
             new LineChart.Panel("training loss", loss, Double.NaN, "", true)), 1000, 900);
@@ -299,14 +302,16 @@ public final class AccuracyExperiment {
     StringBuilder b = new StringBuilder();
     b.append("# Accuracy: ZerO against random initialisations").append(s.quick()
         ? " - quick run" : "").append("\n\n");
-    b.append(String.format(Locale.ROOT, "CIFAR-style ResNet-18 (BatchNorm, width x%s, 1 input"
+    b.append(String.format(Locale.ROOT, "CIFAR-style ResNet-18 (%s, width x%s, 1 input"
         + " channel, 28x28) on Fashion-MNIST (%d training images, %d test images), %d epochs,"
         + " batch %d, SGD momentum %s, weight decay %s, lr %s with %s epoch(s) of linear warm-up,"
         + " then cosine decay; the same batches in the same order for every run. ZerO: %s; the"
         + " random methods initialise every layer as torch.nn.init does.%n%n",
+        o.batchNorm() ? "BatchNorm" : "no BatchNorm, convolutions with biases",
         SummaryText.number(o.width()),
         data.train().size(), data.test().size(), o.epochs(), o.batch(),
-        SummaryText.number(o.momentum()), o.weightDecay(), SummaryText.number(o.lr()),
+        SummaryText.number(o.momentum()), SummaryText.number(o.weightDecay()),
+        SummaryText.number(o.lr()),
         SummaryText.number(o.warmupEpochs()), o.zeroResidual() == ResidualMode.ZERO_LAST
             ? "residual scheme zero-last (the last layer of each branch zero)"
             : "residual scheme plain (every layer by the matrix rule, no branch zeroed)"));

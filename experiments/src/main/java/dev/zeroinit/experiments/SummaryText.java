@@ -32,9 +32,11 @@ final class SummaryText {
             : String.valueOf(s.threads())).append('\n');
   }
 
-  /** A number as short as it reads: {@code 1} for 1.0, {@code 0.125} for 0.125. */
+  /** A number as short as it reads: {@code 1} for 1.0, {@code 0.125}, {@code 0.0001}. */
   static String number(double v) {
-    return v == Math.rint(v) && Math.abs(v) < 1e15 ? String.valueOf((long) v)
-        : String.valueOf(v);
+    if (!Double.isFinite(v)) {
+      return String.valueOf(v);
+    }
+    return java.math.BigDecimal.valueOf(v).stripTrailingZeros().toPlainString();
   }
 }

@@ -33,4 +33,12 @@ class ResultTableTest {
     assertEquals("2.50 ± 1.29", s.format(2));
     assertEquals(0, Stats.of(java.util.List.of(7.0)).std());
   }
+
+  @Test
+  void numbersReadAsShortAsTheyAre() {
+    assertEquals("1", SummaryText.number(1.0));
+    assertEquals("0.125", SummaryText.number(0.125));
+    assertEquals("0.0001", SummaryText.number(1e-4));
+    assertEquals("2048", SummaryText.number(2048));
+  }
 }
