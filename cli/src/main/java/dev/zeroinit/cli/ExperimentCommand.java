@@ -157,7 +157,7 @@ final class ExperimentCommand implements Callable<Integer> {
           + " during one epoch of SGD on Fashion-MNIST, for partial-identity, zero and kaiming-normal"
           + " at --compare-hidden, and for partial-identity at each --hidden; the chart draws the"
           + " input dimension 784.",
-          "Full run (defaults): 6 runs of 937 iterations, about 10 minutes on 2 cores."})
+          "Full run (defaults): 6 runs of 937 iterations, about 8 minutes on 2 cores."})
   static final class Degeneracy extends Verb {
     @Option(names = "--hidden", paramLabel = "LIST",
         description = "The n_h partial identity runs at (default 256,512,1024,2048; quick 256,1024).")
@@ -211,7 +211,7 @@ final class ExperimentCommand implements Callable<Integer> {
           + " CIFAR-style ResNet-18 on Fashion-MNIST: SGD momentum 0.9, weight decay 1e-4, lr 0.1"
           + " with linear warm-up then cosine; ZerO runs twice (identical runs expected) and once"
           + " without warm-up. Table of test accuracy mean ± std, learning curves in one chart.",
-          "Full run (defaults): 9 runs of 5 epochs of 20,000 images at width 1/8, about 20 minutes"
+          "Full run (defaults): 9 runs of 5 epochs of 20,000 images at width 1/8, about 13 minutes"
               + " on 2 cores."})
   static final class Accuracy extends Verb {
     @Option(names = "--width", paramLabel = "X",
@@ -320,7 +320,7 @@ final class ExperimentCommand implements Callable<Integer> {
       description = {"Two ZerO runs of the same command, per ONNX Runtime thread count, compared bit"
           + " for bit after --steps steps of the small ResNet-18 on Fashion-MNIST (CPU); kaiming-normal"
           + " with several seeds, and how far apart they end.",
-          "Full run (defaults): 7 runs of 200 steps, about 3 minutes on 2 cores."})
+          "Full run (defaults): 7 runs of 200 steps, about 2 minutes on 2 cores."})
   static final class Reproducibility extends Verb {
     @Option(names = "--steps", paramLabel = "N", description = "Training steps per run (default 200;"
         + " quick 10).")
