@@ -294,6 +294,7 @@ class LauncherScriptTest {
     Set<Path> sources = new LinkedHashSet<>();
     for (Class<?> c : new Class<?>[] {ZeroInitCommand.class, OnnxModel.class, Planner.class, ModelCatalog.class,
         dev.zeroinit.finetune.TrainingGraphBuilder.class, dev.zeroinit.verify.Device.class,
+        dev.zeroinit.experiments.ExperimentListener.class,
         CommandLine.class, ObjectMapper.class, JsonFactory.class, JsonProperty.class,
         com.google.protobuf.Message.class}) {
       sources.add(Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()));

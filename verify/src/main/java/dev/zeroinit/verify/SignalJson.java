@@ -62,15 +62,7 @@ public final class SignalJson {
     m.put("model", r.model());
     m.put("verdict", r.verdict().name());
     m.put("notRunnableReason", r.notRunnableReason());
-    if (r.provider() != null) {
-      Map<String, Object> p = new LinkedHashMap<>();
-      p.put("requested", r.provider().requested().optionName());
-      p.put("name", r.provider().name());
-      p.put("fallbackReason", r.provider().fallbackReason());
-      m.put("executionProvider", p);
-    } else {
-      m.put("executionProvider", null);
-    }
+    m.put("executionProvider", provider(r.provider()));
     m.put("seed", r.seed());
     List<Map<String, Object>> inputs = new ArrayList<>();
     for (SignalReport.InputInfo in : r.inputs()) {
@@ -158,6 +150,18 @@ public final class SignalJson {
   }
 
   /** A double, or its name when not finite (JSON has no NaN). */
+  /** The execution provider that ran (requested, name, why it fell back), or null. */
+  public static Map<String, Object> provider(OrtRuntime.Provider provider) {
+    if (provider == null) {
+      return null;
+    }
+    Map<String, Object> p = new LinkedHashMap<>();
+    p.put("requested", provider.requested().optionName());
+    p.put("name", provider.name());
+    p.put("fallbackReason", provider.fallbackReason());
+    return p;
+  }
+
   public static Object number(double v) {
     if (Double.isNaN(v)) {
       return "NaN";

@@ -430,7 +430,8 @@ public final class Verifier {
     return denom == 0 ? 0 : Math.sqrt(diff) / denom;
   }
 
-  private static List<SignalReport.InputInfo> describe(ModelInputs inputs, Map<String, HostTensor> values,
+  /** How each input was made (file or synthesis rule and seed), with its RMS when fed. */
+  public static List<SignalReport.InputInfo> describe(ModelInputs inputs, Map<String, HostTensor> values,
       VerifyConfig config) {
     List<SignalReport.InputInfo> out = new ArrayList<>();
     for (ModelInputs.Input in : inputs.inputs()) {

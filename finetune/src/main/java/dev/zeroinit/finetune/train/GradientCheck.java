@@ -105,7 +105,7 @@ public final class GradientCheck {
       List<Onnx.ValueInfoProto> declared = declaredInputs(graph);
       HostTensor targets = choice.targets(input(step, step.targetsInput()), declared, inputs.inputs(),
           paramType, config.seed());
-      List<SignalReport.InputInfo> fed = describe(inputs, values, config);
+      List<SignalReport.InputInfo> fed = Verifier.describe(inputs, values, config);
       SignalReport.InputInfo targetInfo = new SignalReport.InputInfo(step.targetsInput(),
           targets.type().onnxName(), targets.shape(), choice.targetRule() + ", seed " + config.seed(),
           targets.isFloat() ? TensorStats.of(targets.type(), targets.shape(), targets.data(), false).rms()
@@ -278,18 +278,6 @@ public final class GradientCheck {
   private static Onnx.ValueInfoProto input(TrainStepGraph step, String name) {
     return step.model().getGraph().getInputList().stream().filter(v -> v.getName().equals(name)).findFirst()
         .orElseThrow(() -> new IllegalStateException("the step graph has no input " + name));
-  }
-
-  private static List<SignalReport.InputInfo> describe(ModelInputs inputs, Map<String, HostTensor> values,
-      VerifyConfig config) {
-    List<SignalReport.InputInfo> out = new ArrayList<>();
-    for (ModelInputs.Input in : inputs.inputs()) {
-      HostTensor v = values == null ? null : values.get(in.name());
-      double rms = v != null && v.isFloat() ? TensorStats.of(v.type(), v.shape(), v.data(), false).rms() : Double.NaN;
-      out.add(new SignalReport.InputInfo(in.name(), in.type().onnxName(), in.shape(),
-          in.file() != null ? "file " + in.file() : in.rule() + ", seed " + config.seed(), rms));
-    }
-    return out;
   }
 
   private static GradientReport notRunnable(Path modelFile, OrtRuntime.Provider provider, CheckLoss choice,

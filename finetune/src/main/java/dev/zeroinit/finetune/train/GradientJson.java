@@ -2,6 +2,7 @@ package dev.zeroinit.finetune.train;
 
 import static dev.zeroinit.verify.SignalJson.number;
 
+import dev.zeroinit.verify.SignalJson;
 import dev.zeroinit.verify.SignalReport;
 import dev.zeroinit.verify.TensorStats;
 import java.util.ArrayList;
@@ -22,15 +23,7 @@ public final class GradientJson {
     m.put("model", r.model());
     m.put("verdict", r.verdict().name());
     m.put("notRunnableReason", r.notRunnableReason());
-    if (r.provider() != null) {
-      Map<String, Object> p = new LinkedHashMap<>();
-      p.put("requested", r.provider().requested().optionName());
-      p.put("name", r.provider().name());
-      p.put("fallbackReason", r.provider().fallbackReason());
-      m.put("executionProvider", p);
-    } else {
-      m.put("executionProvider", null);
-    }
+    m.put("executionProvider", SignalJson.provider(r.provider()));
     m.put("seed", r.seed());
     Map<String, Object> loss = new LinkedHashMap<>();
     loss.put("kind", r.loss().optionName());
