@@ -5,7 +5,10 @@ import java.awt.Color;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.NumberAxis;
@@ -69,13 +72,13 @@ public final class LineChart {
     NumberAxis x = new NumberAxis(xLabel);
     x.setAutoRangeIncludesZero(false);
     boolean whole = panels.stream().flatMap(p -> p.lines().stream())
-        .allMatch(l -> java.util.Arrays.stream(l.x()).allMatch(v -> v == Math.rint(v)));
+        .allMatch(l -> Arrays.stream(l.x()).allMatch(v -> v == Math.rint(v)));
     if (whole) {
       x.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
     }
     CombinedDomainXYPlot plot = new CombinedDomainXYPlot(x);
     plot.setGap(10);
-    java.util.Set<String> inLegend = new java.util.HashSet<>();
+    Set<String> inLegend = new HashSet<>();
     for (Panel p : panels) {
       plot.add(panel(p, inLegend), 1);
     }
@@ -87,7 +90,7 @@ public final class LineChart {
   }
 
   /** A panel; a line whose name an earlier panel already put in the legend is left out of it. */
-  private static XYPlot panel(Panel p, java.util.Set<String> inLegend) {
+  private static XYPlot panel(Panel p, Set<String> inLegend) {
     XYSeriesCollection data = new XYSeriesCollection();
     XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, false);
     List<String> names = new ArrayList<>();

@@ -3,10 +3,12 @@ package dev.zeroinit.experiments;
 import dev.zeroinit.finetune.data.DataLoader;
 import dev.zeroinit.finetune.data.DataOptions;
 import dev.zeroinit.finetune.data.DataSplits;
+import dev.zeroinit.finetune.data.Dataset;
 import dev.zeroinit.finetune.data.DatasetException;
 import dev.zeroinit.finetune.train.EpochMetrics;
 import dev.zeroinit.finetune.train.FinetuneConfig;
 import dev.zeroinit.finetune.train.FinetuneException;
+import dev.zeroinit.finetune.train.ObservedTensor;
 import dev.zeroinit.finetune.train.Trainer;
 import dev.zeroinit.finetune.train.TrainingListener;
 import dev.zeroinit.init.InitMethod;
@@ -29,6 +31,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The pieces every experiment is made of: a reference model from {@code models} initialised by
@@ -72,8 +75,7 @@ final class TrainingRuns {
         all.testSource());
   }
 
-  private static dev.zeroinit.finetune.data.Dataset limit(dev.zeroinit.finetune.data.Dataset d,
-      int n) {
+  private static Dataset limit(Dataset d, int n) {
     return n <= 0 || n >= d.size() ? d : d.head(n);
   }
 
@@ -165,12 +167,12 @@ final class TrainingRuns {
     }
 
     @Override
-    public java.util.Set<String> observe(long step) {
+    public Set<String> observe(long step) {
       return extra.observe(step);
     }
 
     @Override
-    public void observed(long step, Map<String, dev.zeroinit.finetune.train.ObservedTensor> v) {
+    public void observed(long step, Map<String, ObservedTensor> v) {
       extra.observed(step, v);
     }
 

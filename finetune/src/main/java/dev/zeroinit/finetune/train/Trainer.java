@@ -26,6 +26,7 @@ import dev.zeroinit.verify.OrtRuntime;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -406,7 +407,7 @@ public final class Trainer {
       if (wanted.contains(k.input())) {
         values.put(k.input(), new ObservedTensor(k.input(), TensorData.type(k.elemType()),
             k.dims().clone(), TensorData.view(current.get(k.input())).asReadOnlyBuffer()
-                .order(java.nio.ByteOrder.LITTLE_ENDIAN)));
+                .order(ByteOrder.LITTLE_ENDIAN)));
       }
     }
     listener.observed(step, values);
