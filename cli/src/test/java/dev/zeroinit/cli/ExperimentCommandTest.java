@@ -50,6 +50,7 @@ class ExperimentCommandTest {
     assertEquals(1 + 4 * 3, Files.readAllLines(out.resolve("degeneracy.csv")).size());
     String md = Files.readString(out.resolve("degeneracy.md"));
     assertTrue(md.contains("- command: `zero-init experiment degeneracy --quick --limit 640"), md);
+    assertTrue(md.contains("- ONNX Runtime: CPUExecutionProvider"), md);
   }
 
   @Test
@@ -88,6 +89,14 @@ class ExperimentCommandTest {
     noData.assertOneLineError(ExitCodes.IO);
     assertTrue(noData.errorLine().contains("nowhere"), noData.err());
     assertFalse(Files.exists(dir.resolve("c")), "no output folder for a failed experiment");
+
+    if (dev.zeroinit.verify.OrtRuntime.cudaUnavailableReason() != null) {
+      Cli.Run cuda = Cli.run("experiment", "degeneracy", "--quick", "--limit", 640, "--device",
+          "cuda", "-o", dir.resolve("g"));
+      assertEquals(ExitCodes.DEVICE_UNAVAILABLE, cuda.exit(), cuda.err());
+      assertTrue(cuda.err().contains("--device cuda: CUDA cannot be used here"), cuda.err());
+      assertFalse(Files.exists(dir.resolve("g")), "nothing written");
+    }
 
     Cli.Run none = Cli.run("experiment").assertOneLineError(ExitCodes.USAGE);
     assertTrue(none.errorLine().contains("missing NAME"), none.err());
