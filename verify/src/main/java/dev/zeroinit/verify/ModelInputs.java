@@ -2,6 +2,7 @@ package dev.zeroinit.verify;
 
 import dev.zeroinit.onnxio.InvalidModelException;
 import dev.zeroinit.onnxio.graph.GraphIndex;
+import dev.zeroinit.onnxio.graph.GraphInputs;
 import dev.zeroinit.onnxio.graph.NodeRef;
 import dev.zeroinit.onnxio.graph.Use;
 import dev.zeroinit.onnxio.proto.Onnx.GraphProto;
@@ -86,9 +87,7 @@ public final class ModelInputs {
    */
   public static ModelInputs resolve(GraphProto graph, GraphIndex index, VerifyConfig config)
       throws VerifyInputException, UnsupportedTypeException, IOException {
-    Set<String> inits = new HashSet<>();
-    graph.getInitializerList().forEach(t -> inits.add(t.getName()));
-    List<ValueInfoProto> declared = graph.getInputList().stream().filter(v -> !inits.contains(v.getName())).toList();
+    List<ValueInfoProto> declared = GraphInputs.fed(graph);
     Map<String, ValueInfoProto> byName = new LinkedHashMap<>();
     declared.forEach(v -> byName.put(v.getName(), v));
     for (String given : config.inputs().keySet()) {

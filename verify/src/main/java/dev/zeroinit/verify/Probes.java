@@ -6,6 +6,7 @@ import dev.zeroinit.init.Role;
 import dev.zeroinit.onnxio.TensorSite;
 import dev.zeroinit.onnxio.TensorWalker;
 import dev.zeroinit.onnxio.graph.GraphIndex;
+import dev.zeroinit.onnxio.graph.GraphInputs;
 import dev.zeroinit.onnxio.graph.NodeRef;
 import dev.zeroinit.onnxio.proto.Onnx.AttributeProto;
 import dev.zeroinit.onnxio.proto.Onnx.GraphProto;
@@ -84,14 +85,8 @@ public final class Probes {
 
   /** Selects the probes of {@code graph}; {@code plan} may be null (nothing expected zero). */
   public static Probes select(GraphProto graph, GraphIndex index, Plan plan) {
-    Set<String> inits = new HashSet<>();
-    graph.getInitializerList().forEach(t -> inits.add(t.getName()));
     Set<String> dynamic = new HashSet<>();
-    graph.getInputList().forEach(v -> {
-      if (!inits.contains(v.getName())) {
-        dynamic.add(v.getName());
-      }
-    });
+    GraphInputs.fed(graph).forEach(v -> dynamic.add(v.getName()));
     Map<TensorSite, String> zeroed = new HashMap<>();
     if (plan != null) {
       for (PlanEntry e : plan.entries()) {

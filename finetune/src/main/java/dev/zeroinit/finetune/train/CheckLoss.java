@@ -1,6 +1,7 @@
 package dev.zeroinit.finetune.train;
 
 import dev.zeroinit.finetune.LossKind;
+import dev.zeroinit.onnxio.graph.GraphInputs;
 import dev.zeroinit.onnxio.proto.Onnx;
 import dev.zeroinit.onnxio.tensor.BFloat16;
 import dev.zeroinit.onnxio.tensor.DataType;
@@ -10,10 +11,8 @@ import dev.zeroinit.verify.HostTensor;
 import dev.zeroinit.verify.ModelInputs;
 import java.nio.ByteBuffer;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
@@ -162,11 +161,9 @@ record CheckLoss(LossKind kind, String output, String reason, long classes) {
   }
 
   private static boolean hasIntegerInput(Onnx.GraphProto g) {
-    Set<String> inits = new HashSet<>();
-    g.getInitializerList().forEach(t -> inits.add(t.getName()));
-    for (Onnx.ValueInfoProto v : g.getInputList()) {
+    for (Onnx.ValueInfoProto v : GraphInputs.fed(g)) {
       int t = v.getType().hasTensorType() ? v.getType().getTensorType().getElemType() : 0;
-      if (!inits.contains(v.getName()) && (t == 2 || t == 3 || t == 4 || t == 5 || t == 6 || t == 7 || t == 12
+      if ((t == 2 || t == 3 || t == 4 || t == 5 || t == 6 || t == 7 || t == 12
           || t == 13)) {
         return true;
       }

@@ -14,6 +14,7 @@ import dev.zeroinit.init.Plan;
 import dev.zeroinit.init.Planner;
 import dev.zeroinit.onnxio.InvalidModelException;
 import dev.zeroinit.onnxio.OnnxModel;
+import dev.zeroinit.onnxio.graph.GraphInputs;
 import dev.zeroinit.onnxio.graph.ModelIndex;
 import dev.zeroinit.onnxio.proto.Onnx;
 import dev.zeroinit.onnxio.tensor.DataType;
@@ -33,7 +34,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -102,7 +102,7 @@ public final class GradientCheck {
       }
       int paramType = step.carried().get(0).elemType();
       Map<String, HostTensor> values = inputs.values(config.seed(), true);
-      List<Onnx.ValueInfoProto> declared = declaredInputs(graph);
+      List<Onnx.ValueInfoProto> declared = GraphInputs.fed(graph);
       HostTensor targets = choice.targets(input(step, step.targetsInput()), declared, inputs.inputs(),
           paramType, config.seed());
       List<SignalReport.InputInfo> fed = Verifier.describe(inputs, values, config);
@@ -249,10 +249,8 @@ public final class GradientCheck {
    * model leaves it symbolic (as --batch or --dim set it), else 0 (nothing to fix).
    */
   static long batchOf(Onnx.GraphProto graph, ModelInputs inputs) {
-    Set<String> inits = new HashSet<>();
-    graph.getInitializerList().forEach(x -> inits.add(x.getName()));
-    for (Onnx.ValueInfoProto v : graph.getInputList()) {
-      if (inits.contains(v.getName()) || !v.getType().getTensorType().hasShape()
+    for (Onnx.ValueInfoProto v : GraphInputs.fed(graph)) {
+      if (!v.getType().getTensorType().hasShape()
           || v.getType().getTensorType().getShape().getDimCount() == 0) {
         continue;
       }
@@ -267,12 +265,6 @@ public final class GradientCheck {
       }
     }
     return 0;
-  }
-
-  private static List<Onnx.ValueInfoProto> declaredInputs(Onnx.GraphProto g) {
-    Set<String> inits = new HashSet<>();
-    g.getInitializerList().forEach(x -> inits.add(x.getName()));
-    return g.getInputList().stream().filter(v -> !inits.contains(v.getName())).toList();
   }
 
   private static Onnx.ValueInfoProto input(TrainStepGraph step, String name) {

@@ -2,12 +2,11 @@ package dev.zeroinit.finetune.train;
 
 import dev.zeroinit.finetune.LossKind;
 import dev.zeroinit.finetune.data.Dataset;
+import dev.zeroinit.onnxio.graph.GraphInputs;
 import dev.zeroinit.onnxio.proto.Onnx;
 import dev.zeroinit.onnxio.proto.Onnx.TensorProto.DataType;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 
 /**
  * The forward model's one batch input and the output the loss reads, and how a data set's samples
@@ -28,10 +27,7 @@ public record ModelPorts(String input, int inputType, long[] inputDims, String o
   /** The ports of {@code forward}; {@code outputName} null for its first output. */
   public static ModelPorts of(Onnx.ModelProto forward, String outputName) throws FinetuneException {
     Onnx.GraphProto g = forward.getGraph();
-    Set<String> inits = new HashSet<>();
-    g.getInitializerList().forEach(t -> inits.add(t.getName()));
-    List<Onnx.ValueInfoProto> inputs = g.getInputList().stream()
-        .filter(v -> !inits.contains(v.getName())).toList();
+    List<Onnx.ValueInfoProto> inputs = GraphInputs.fed(g);
     if (inputs.size() != 1) {
       throw new FinetuneException(FinetuneException.Kind.USAGE, "the model has " + inputs.size()
           + " inputs (" + String.join(", ", inputs.stream().map(Onnx.ValueInfoProto::getName)
