@@ -99,11 +99,14 @@ final class ConvRules {
       c.accumulate(1, ConvWeightGradient.of(em, g, x, onG, staticSpatial, wd, group));
     }
     if (c.active(2)) {
-      long[] axes = Dims.concat(new long[] {0}, Dims.range(2, 2 + spatial));
-      c.accumulate(2, em.reduceSum(g, axes, false));
+      c.accumulate(2, biasGrad(em, g, spatial));
     }
   }
 
+  /** The gradient of a per-channel bias: {@code g} summed over the batch and spatial axes. */
+  private static String biasGrad(Emitter em, String g, int spatial) {
+    return em.reduceSum(g, Dims.concat(new long[] {0}, Dims.range(2, 2 + spatial)), false);
+  }
 
   private static void conv(NodeContext c) {
     String g = c.grad(0);
@@ -187,8 +190,7 @@ final class ConvRules {
       c.accumulate(1, ConvWeightGradient.of(em, x, g, win, staticSpatial, wd, group));
     }
     if (c.active(2)) {
-      long[] axes = Dims.concat(new long[] {0}, Dims.range(2, 2 + spatial));
-      c.accumulate(2, em.reduceSum(g, axes, false));
+      c.accumulate(2, biasGrad(em, g, spatial));
     }
   }
 }

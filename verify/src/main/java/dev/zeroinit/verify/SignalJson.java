@@ -66,13 +66,7 @@ public final class SignalJson {
     m.put("seed", r.seed());
     List<Map<String, Object>> inputs = new ArrayList<>();
     for (SignalReport.InputInfo in : r.inputs()) {
-      Map<String, Object> i = new LinkedHashMap<>();
-      i.put("name", in.name());
-      i.put("type", in.type());
-      i.put("shape", in.shape());
-      i.put("source", in.source());
-      i.put("rms", number(in.rms()));
-      inputs.add(i);
+      inputs.add(input(in));
     }
     m.put("inputs", inputs);
     if (r.reference() != null) {
@@ -150,6 +144,17 @@ public final class SignalJson {
   }
 
   /** A double, or its name when not finite (JSON has no NaN). */
+  /** One fed input: name, type, shape, where its values came from, RMS. */
+  public static Map<String, Object> input(SignalReport.InputInfo in) {
+    Map<String, Object> i = new LinkedHashMap<>();
+    i.put("name", in.name());
+    i.put("type", in.type());
+    i.put("shape", in.shape());
+    i.put("source", in.source());
+    i.put("rms", number(in.rms()));
+    return i;
+  }
+
   /** The execution provider that ran (requested, name, why it fell back), or null. */
   public static Map<String, Object> provider(OrtRuntime.Provider provider) {
     if (provider == null) {

@@ -9,6 +9,7 @@ import dev.zeroinit.finetune.data.Augmentation;
 import dev.zeroinit.finetune.data.Batches;
 import dev.zeroinit.finetune.data.Dataset;
 import dev.zeroinit.finetune.data.Normalization;
+import dev.zeroinit.onnxio.build.Tensors;
 import dev.zeroinit.onnxio.proto.Onnx;
 import dev.zeroinit.verify.Device;
 import dev.zeroinit.verify.DeviceUnavailableException;
@@ -163,7 +164,7 @@ public final class Evaluator {
           }
         }
         case MSE -> {
-          int per = Math.toIntExact(elementCount(shape) / shape[0]);
+          int per = Math.toIntExact(Tensors.elementCount(shape) / shape[0]);
           for (int i = 0; i < n * per; i++) {
             double d = TensorData.get(v, type, i) - targets.getFloat(i * 4);
             lossSum += d * d;
@@ -209,13 +210,5 @@ public final class Evaluator {
       default -> throw new IllegalStateException("the output is of type " + t.getInfo().type
           + "; the loss needs floats");
     };
-  }
-
-  static long elementCount(long[] shape) {
-    long n = 1;
-    for (long d : shape) {
-      n *= d;
-    }
-    return n;
   }
 }

@@ -33,10 +33,10 @@ public final class GradientJson {
     m.put("loss", loss);
     List<Map<String, Object>> inputs = new ArrayList<>();
     for (SignalReport.InputInfo in : r.inputs()) {
-      inputs.add(input(in));
+      inputs.add(SignalJson.input(in));
     }
     m.put("inputs", inputs);
-    m.put("targets", r.targets() == null ? null : input(r.targets()));
+    m.put("targets", r.targets() == null ? null : SignalJson.input(r.targets()));
     List<Map<String, Object>> tensors = new ArrayList<>();
     for (GradientReport.Tensor t : r.tensors()) {
       TensorStats s = t.stats();
@@ -68,15 +68,5 @@ public final class GradientJson {
     t.put("totalSeconds", r.timings().totalNanos() / 1e9);
     m.put("timings", t);
     return m;
-  }
-
-  private static Map<String, Object> input(SignalReport.InputInfo in) {
-    Map<String, Object> i = new LinkedHashMap<>();
-    i.put("name", in.name());
-    i.put("type", in.type());
-    i.put("shape", in.shape());
-    i.put("source", in.source());
-    i.put("rms", number(in.rms()));
-    return i;
   }
 }

@@ -1,5 +1,6 @@
 package dev.zeroinit.finetune.train;
 
+import dev.zeroinit.onnxio.build.Tensors;
 import dev.zeroinit.onnxio.tensor.DataType;
 import java.nio.ByteBuffer;
 
@@ -21,10 +22,6 @@ public record ObservedTensor(String name, DataType type, long[] dims, ByteBuffer
 
   /** The number of elements. */
   public int size() {
-    long n = 1;
-    for (long d : dims) {
-      n *= d;
-    }
-    return Math.toIntExact(n);
+    return Math.toIntExact(Tensors.elementCount(dims));
   }
 }
