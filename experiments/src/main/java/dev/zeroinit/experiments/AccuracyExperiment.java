@@ -132,8 +132,7 @@ public final class AccuracyExperiment {
     DataSplits data = TrainingRuns.fashionMnist(s.data(), o.trainLimit(), o.testLimit());
     List<Spec> plan = plan(o);
     long stepsPerRun = TrainingRuns.steps(data.train().size(), o.batch(), o.epochs());
-    ModelOptions mo = ModelOptions.DEFAULTS.withInChannels(1).withImageSize(28).withClasses(10)
-        .withWidthMultiplier(o.width()).withBatchNorm(o.batchNorm());
+    ModelOptions mo = TrainingRuns.fashionMnistResNet18(o.width(), o.batchNorm());
     listener.info(String.format(Locale.ROOT, "%d runs of ResNet-18 (width x%s) for %d epochs of"
         + " %d images (%d steps of %d each)", plan.size(), SummaryText.number(o.width()),
         o.epochs(), data.train().size(), stepsPerRun, o.batch()));

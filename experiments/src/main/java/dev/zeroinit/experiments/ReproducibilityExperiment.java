@@ -13,6 +13,7 @@ import dev.zeroinit.models.CifarResNet;
 import dev.zeroinit.models.ModelOptions;
 import dev.zeroinit.onnxio.InvalidModelException;
 import dev.zeroinit.onnxio.proto.Onnx;
+import dev.zeroinit.verify.Device;
 import dev.zeroinit.verify.DeviceUnavailableException;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -130,11 +131,10 @@ public final class ReproducibilityExperiment {
           + " than " + o.steps() + " steps of " + o.batch());
     }
     List<Spec> plan = plan(o);
-    ModelOptions mo = ModelOptions.DEFAULTS.withInChannels(1).withImageSize(28).withClasses(10)
-        .withWidthMultiplier(o.width());
+    ModelOptions mo = TrainingRuns.fashionMnistResNet18(o.width(), true);
     listener.info(String.format(Locale.ROOT, "%d runs of %d steps of %d images, ResNet-18 (width"
         + " x%s), %s", plan.size(), o.steps(), o.batch(), SummaryText.number(o.width()),
-        s.device() == dev.zeroinit.verify.Device.CPU ? "CPU" : "device " + s.device()));
+        s.device() == Device.CPU ? "CPU" : "device " + s.device()));
     listener.planned(plan.size(), (long) o.steps() * plan.size());
     List<Run> runs = new ArrayList<>();
     String provider = null;

@@ -61,6 +61,15 @@ final class TrainingRuns {
   }
 
   /**
+   * The CIFAR-style ResNet-18 shaped for Fashion-MNIST (1 channel, 28 x 28, 10 classes) at width
+   * multiplier {@code width}, with or without BatchNormalization.
+   */
+  static ModelOptions fashionMnistResNet18(double width, boolean batchNorm) {
+    return ModelOptions.DEFAULTS.withInChannels(1).withImageSize(28).withClasses(10)
+        .withWidthMultiplier(width).withBatchNorm(batchNorm);
+  }
+
+  /**
    * Fashion-MNIST from {@code dir}: the first {@code trainLimit} training images and the first
    * {@code testLimit} test images (0: all of a split).
    */
